@@ -1,0 +1,73 @@
+/* hv.c: dispatch to the hypervisor backend in use. */
+#include <stdlib.h>
+
+#include "backend/hv.h"
+
+static int
+hv_unsupported(struct hv *hv, const char *what, struct err *e)
+{
+	return err_set(e, "the %s backend cannot %s", hv->ops->name, what);
+}
+
+int
+hv_sample(struct hv *hv, struct sample *out, uint64_t interval_ns, struct err *e)
+{
+	return hv->ops->sample(hv, out, interval_ns, e);
+}
+
+int
+hv_read_domain(struct hv *hv, uint32_t domid, struct sample_domain *out, struct err *e)
+{
+	return hv->ops->read_domain(hv, domid, out, e);
+}
+
+int
+hv_set_weight(struct hv *hv, uint32_t domid, unsigned weight, struct err *e)
+{
+	if (hv->ops->set_weight == NULL)
+		return hv_unsupported(hv, "set a weight", e);
+	return hv->ops->set_weight(hv, domid, weight, e);
+}
+
+int
+hv_set_cap(struct hv *hv, uint32_t domid, unsigned cap, struct err *e)
+{
+	if (hv->ops->set_cap == NULL)
+		return hv_unsupported(hv, "set a cap", e);
+	return hv->ops->set_cap(hv, domid, cap, e);
+}
+
+int
+hv_pin_vcpu(struct hv *hv, uint32_t domid, int vcpu, const struct cpuset *cpus, struct err *e)
+{
+	if (hv->ops->pin_vcpu == NULL)
+		return hv_unsupported(hv, "pin vcpus", e);
+	return hv->ops->pin_vcpu(hv, domid, vcpu, cpus, e);
+}
+
+int
+hv_set_paused(struct hv *hv, uint32_t domid, bool paused, struct err *e)
+{
+	if (hv->ops->set_paused == NULL)
+		return hv_unsupported(hv, "pause domains", e);
+	return hv->ops->set_paused(hv, domid, paused, e);
+}
+
+void
+hv_close(struct hv *hv)
+{
+	if (hv != NULL)
+		hv->ops->close(hv);
+}
+
+void
+hv_domain_free(struct sample_domain *d)
+{
+	free(d->vcpus);
+	free(d->vifs);
+	free(d->vbds);
+	d->vcpus = NULL;
+	d->vifs = NULL;
+	d->vbds = NULL;
+	d->n_vcpus = d->n_vifs = d->n_vbds = 0;
+}
