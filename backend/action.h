@@ -65,8 +65,14 @@ struct action_ctx_opts {
 	const char *host_label;       /* "demo" or the hostname, written to each record */
 };
 
-/* Fails when the audit log cannot be opened: no action may run unaudited. */
+/*
+ * When the audit log cannot be opened the context is still made, but every
+ * action is refused with that reason (action_disabled): no action runs
+ * unaudited, and watching still works.
+ */
 int action_ctx_new(struct action_ctx **out, const struct action_ctx_opts *o, struct err *e);
+/* Why actions are refused (no audit log), or NULL when they are allowed. */
+const char *action_disabled(const struct action_ctx *c);
 void action_ctx_free(struct action_ctx *c);
 
 /* The operator: SUDO_USER, else the login name, with SSH_CONNECTION's client. */

@@ -61,6 +61,11 @@ struct view {
 	struct view_host host;
 	size_t n;
 	struct view_domain *doms;     /* same order as cur->domains */
+	/* one allocation each for all domains' sub-rows, reused across refreshes */
+	struct view_vcpu *vcpu_pool;
+	struct view_vif *vif_pool;
+	struct view_vbd *vbd_pool;
+	size_t cap_doms, cap_vcpus, cap_vifs, cap_vbds;
 };
 
 void view_init(struct view *v);
