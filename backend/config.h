@@ -7,7 +7,7 @@
  *   [display]
  *   delay = 2            ; seconds between samples, 0.1 .. 3600
  *   columns = ID,NAME,STATE,CPU%,...   ; visible columns, in order
- *   sort = CPU%          ; sort column; prefix "-" for ascending
+ *   sort = CPU%          ; sort column, in its natural order; a leading "-" reverses it
  *   theme = default
  *   [audit]
  *   log = /var/log/domtop/audit.log

@@ -25,7 +25,7 @@ shot() {
 	done
 	tmux -L "$sock" capture-pane -t shot -e -p > "$tmp/$name.txt"
 	tmux -L "$sock" kill-session -t shot
-	python3 "$here/ansi2png.py" "$tmp/$name.txt" "$out/$name.png" "$cols" "$rows"
+	/usr/bin/python3 "$here/ansi2png.py" "$tmp/$name.txt" "$out/$name.png" "$cols" "$rows"
 	echo "screenshots: $out/$name.png (${cols}x$rows)"
 }
 

@@ -237,6 +237,17 @@ def vanished_domain_leaves_the_table():
     assert first["has_rates"] is False and first["cpu_pct"] == 0, first
 
 
+@test
+def man_page_documents_every_option():
+    r = domtop("--help")
+    assert r.returncode == 0
+    opts = set(re.findall(r"(?<![\w-])(--?[a-zA-Z][\w-]*)", r.stdout))
+    man = open(os.path.join(os.path.dirname(__file__), "..", "..", "domtop.1")).read()
+    man = man.replace("\\-", "-").replace("\\fB", "").replace("\\fR", "").replace("\\fP", "")
+    missing = sorted(o for o in opts if o not in man)
+    assert not missing, f"domtop.1 lacks {missing}"
+
+
 def main():
     print(f"cli: {RESULTS.count(True)} passed, {RESULTS.count(False)} failed")
     sys.exit(0 if all(RESULTS) else 1)

@@ -1,0 +1,651 @@
+#!/usr/bin/env python3
+"""Screen tests: the real domtop binary on its demo host, in a real terminal.
+
+Usage: run.py PATH/TO/domtop
+
+Each test starts `domtop --demo` in a tmux server of its own socket
+(tmux -L domtop-test-<pid>, no config file), sends keys with send-keys, reads
+the screen with capture-pane and asserts on it. Conditions are polled with a
+timeout, never slept for. The server is killed at the end, even on failure.
+Prints one line per test and a closing line "screen: N passed, N failed";
+exits non-zero when a test failed.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unicodedata
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+THEMES = os.path.normpath(os.path.join(HERE, "..", "..", "themes"))
+TIMEOUT = 8.0
+SESSION = "main"
+# a domain row: the ID right-aligned in the first 5 cells; device lines are indented
+DOMROW = re.compile(r"^[ 0-9]{4}[0-9] ")
+
+
+class Failure(Exception):
+    pass
+
+
+class Tmux:
+    """One private tmux server; one session at a time in it."""
+
+    def __init__(self):
+        self.socket = "domtop-test-%d" % os.getpid()
+
+    def open(self):
+        """Starts the server with an idle session, so it outlives each test's session."""
+        self.cmd("new-session", "-d", "-s", "keeper", "-x", "20", "-y", "5", "sleep 86400")
+
+    def cmd(self, *args, check=True):
+        r = subprocess.run(["tmux", "-L", self.socket, "-f", "/dev/null"] + list(args),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if check and r.returncode != 0:
+            raise Failure("tmux %s: %s" % (" ".join(args), r.stderr.strip()))
+        return r.stdout
+
+    def start(self, command, width=80, height=24):
+        self.cmd("kill-session", "-t", SESSION, check=False)
+        self.cmd("new-session", "-d", "-s", SESSION, "-x", str(width), "-y", str(height),
+                 command)
+
+    def keys(self, *keys):
+        self.cmd("send-keys", "-t", SESSION, *keys)
+
+    def text(self, s):
+        self.cmd("send-keys", "-t", SESSION, "-l", s)
+
+    def screen(self, escapes=False):
+        args = ["capture-pane", "-p", "-t", SESSION] + (["-e"] if escapes else [])
+        return self.cmd(*args)
+
+    def resize(self, width, height):
+        self.cmd("resize-window", "-t", SESSION, "-x", str(width), "-y", str(height))
+
+    def wait(self, what, pred, timeout=TIMEOUT):
+        """Polls the screen until pred(screen) is true; returns the screen."""
+        end = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < end:
+            screen = self.screen()
+            try:
+                if pred(screen):
+                    return screen
+            except Failure:
+                pass        # not there yet (e.g. no table on the screen)
+            time.sleep(0.05)
+        raise Failure("timed out waiting for %s; screen was:\n%s" % (what, screen))
+
+    def wait_text(self, text, timeout=TIMEOUT):
+        return self.wait(repr(text), lambda s: text in s, timeout)
+
+    def kill(self):
+        path = self.cmd("display-message", "-p", "-t", "keeper", "#{socket_path}", check=False).strip()
+        self.cmd("kill-server", check=False)
+        if path.endswith("/" + self.socket) and os.path.exists(path):
+            os.unlink(path)     # tmux leaves its socket file behind
+
+
+class Domtop:
+    """domtop --demo in the tmux session, with a private audit log."""
+
+    def __init__(self, tmux, binary, tmpdir):
+        self.tmux = tmux
+        self.binary = binary
+        self.tmpdir = tmpdir
+        self.audit = os.path.join(tmpdir, "audit.log")
+
+    def start(self, *args, width=80, height=24, term="screen", delay="1"):
+        env = "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=%s DOMTOP_THEMES=%s HOME=%s" % (
+            term, shq(THEMES), shq(self.tmpdir))
+        cmd = "%s %s --demo -d %s --audit-log %s %s; echo DOMTOP-EXIT=$?; sleep 600" % (
+            env, shq(self.binary), delay, shq(self.audit), " ".join(shq(a) for a in args))
+        self.tmux.start(cmd, width, height)
+        return self.tmux.wait("the table", lambda s: "NAME" in s and "Domain-0" in s)
+
+    def rates(self):
+        """Waits for the second sample, when the rate columns have numbers."""
+        return self.tmux.wait("rates", lambda s: (row(table(s), "web1") or {}).get("CPU%", "-") != "-")
+
+
+def shq(s):
+    return "'" + str(s).replace("'", "'\\''") + "'"
+
+
+# ---- reading the screen ----
+
+def lines(screen):
+    return screen.split("\n")
+
+
+def header_line(screen):
+    for i, l in enumerate(lines(screen)):
+        if re.match(r"^\s*ID NAME\b", l):
+            return i, l
+    raise Failure("no column header on the screen:\n" + screen)
+
+
+def columns(hline):
+    """[(name, start, end)] of a column header line; names have no spaces."""
+    return [(m.group(0), m.start(), m.end()) for m in re.finditer(r"\S+", hline)]
+
+
+def table(screen):
+    """The domain rows under the header, as dicts by column name (device lines skipped)."""
+    i, h = header_line(screen)
+    cols = columns(h)
+    rows = []
+    for l in lines(screen)[i + 1:]:
+        if not DOMROW.match(l):
+            if l.strip() == "" or not l.startswith("      "):
+                break
+            continue        # a device line under the selected domain
+        fields = l.split()
+        if len(fields) != len(cols):
+            raise Failure("row does not match the header:\n%s\n%s" % (h, l))
+        rows.append({c[0]: f for c, f in zip(cols, fields)})
+    return rows
+
+
+def row(rows, name):
+    for r in rows:
+        if r["NAME"] == name:
+            return r
+    return None
+
+
+def number(text):
+    """'1.00G' -> 1e9; '-' -> -1."""
+    if text == "-":
+        return -1.0
+    m = re.match(r"^([0-9.]+)([kMGTP]?)$", text)
+    if not m:
+        raise Failure("not a number: %r" % text)
+    return float(m.group(1)) * {"": 1, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15}[m.group(2)]
+
+
+def message_line(screen):
+    return lines(screen.rstrip("\n"))[-2]
+
+
+def selected_name(tmux):
+    """The NAME of the highlighted row: the only table row drawn with the selection colours."""
+    esc = tmux.screen(escapes=True)
+    plain = lines(tmux.screen())
+    i, _ = header_line("\n".join(plain))
+    # default theme: selected = black on cyan (SGR 30 and 46)
+    for k, l in enumerate(lines(esc)):
+        if k > i and "\x1b[46m" in l and DOMROW.match(plain[k]):
+            return plain[k].split()[1]
+    return None
+
+
+def cells(line):
+    """A line as terminal cells: a wide character takes two (the second is '')."""
+    out = []
+    for ch in line:
+        out.append(ch)
+        if unicodedata.east_asian_width(ch) in "WF":
+            out.append("")
+    return out
+
+
+def check_fits(screen, width, height):
+    """No line wrapped, no number cut: each value ends at its column's edge."""
+    ls = lines(screen.rstrip("\n"))
+    if len(ls) != height:
+        raise Failure("%d lines on a %d-line terminal" % (len(ls), height))
+    for l in ls:
+        if len(cells(l)) > width:
+            raise Failure("line longer than %d: %r" % (width, l))
+    i, h = header_line(screen)
+    cols = columns(h)
+    for l in ls[i + 1:]:
+        if not DOMROW.match(l):
+            if l.startswith("      "):
+                continue        # device lines have their own columns
+            break
+        c = cells(l)
+        for name, start, end in cols:
+            if name in ("NAME", "STATE"):
+                continue
+            # right-aligned: the value's last character sits on the header's last column
+            if end > len(c) or c[end - 1] in (" ", "") or (end < len(c) and c[end] != " "):
+                raise Failure("column %s is cut or misaligned in:\n%s\n%s" % (name, h, l))
+    if not re.match(r"^F1Help", ls[-1]):
+        raise Failure("the key bar is not on the last line: %r" % ls[-1])
+
+
+# ---- the tests ----
+
+def test_table_and_header(t, d):
+    s = d.start()
+    for text in ("Host node1", "Sched credit2", "pCPUs 8", "Mem ", "Domains 10",
+                 "Sample every 1s", "Sort CPU% largest first", "F1Help", "qQuit"):
+        if text not in s:
+            raise Failure("%r missing from:\n%s" % (text, s))
+    names = {r["NAME"] for r in table(s)}
+    want = {"Domain-0", "web1", "web2", "db1", "mail1", "miner", "flood", "backup", "idle1", "parked"}
+    if names != want:
+        raise Failure("domains %s, want %s" % (sorted(names), sorted(want)))
+    s = d.rates()
+    if row(table(s), "parked")["STATE"] != "----p-":
+        raise Failure("parked is not shown paused")
+
+
+def ordered(values, descending):
+    return all((a >= b) if descending else (a <= b) for a, b in zip(values, values[1:]))
+
+
+def test_sort_and_reverse(t, d):
+    d.start()
+    d.rates()
+    s = t.wait("CPU% order", lambda s: ordered([number(r["CPU%"]) for r in table(s)], True))
+    t.keys("M")
+    s = t.wait_text("Sort MEM largest first")
+    if not ordered([number(r["MEM"]) for r in table(s)], True):
+        raise Failure("MEM not largest first:\n" + s)
+    t.keys("M")
+    s = t.wait_text("Sort MEM smallest first")
+    if not ordered([number(r["MEM"]) for r in table(s)], False):
+        raise Failure("MEM not smallest first after a second M:\n" + s)
+    # the sort menu: ID is first; choosing it sorts by ID, choosing it again reverses
+    t.keys("s")
+    t.wait_text("Sort by (Enter, Esc)")
+    t.keys("Home", "Enter")
+    s = t.wait_text("Sort ID smallest first")
+    if [int(r["ID"]) for r in table(s)] != list(range(10)):
+        raise Failure("not in ID order:\n" + s)
+    t.keys("F6")
+    t.wait_text("(current)")
+    t.keys("Enter")
+    s = t.wait_text("Sort ID largest first")
+    if [int(r["ID"]) for r in table(s)] != list(range(9, -1, -1)):
+        raise Failure("ID order not reversed:\n" + s)
+    # > moves the sort to the next visible column
+    t.keys(">")
+    t.wait_text("Sort NAME A-Z")
+    s = t.screen()
+    names = [r["NAME"] for r in table(s)]
+    if names != sorted(names, key=str.lower):
+        raise Failure("NAME not A-Z: %s" % names)
+
+
+def test_search(t, d):
+    d.start()
+    t.keys("/")
+    t.wait_text("Search:")
+    t.text("back")
+    t.wait("backup selected", lambda s: selected_name(t) == "backup")
+    t.keys("Enter")
+    t.keys("/")
+    t.text("web")
+    t.keys("Enter")
+    t.wait("a web domain selected", lambda s: (selected_name(t) or "").startswith("web"))
+    first = selected_name(t)
+    t.keys("n")
+    t.wait("the next web domain", lambda s: selected_name(t) not in (None, first)
+           and selected_name(t).startswith("web"))
+    t.keys("/")
+    t.text("nosuchdomain")
+    t.wait_text("Search (no match): nosuchdomain")
+    t.keys("Escape")
+    t.wait_text("no domain name contains 'nosuchdomain'")
+
+
+def test_filter(t, d):
+    d.start()
+    t.text("\\")
+    t.wait_text("Filter (empty: all):")
+    t.text("web")
+    t.keys("Enter")
+    s = t.wait_text("Filter 'web' (2 of 10)")
+    names = sorted(r["NAME"] for r in table(s))
+    if names != ["web1", "web2"]:
+        raise Failure("filter shows %s" % names)
+    t.text("\\")
+    t.keys("C-u", "Enter")
+    s = t.wait_text("filter cleared")
+    if len(table(s)) != 10:
+        raise Failure("clearing the filter shows %d rows" % len(table(s)))
+
+
+def help_pages(t):
+    """Opens the help and pages through it; returns all its lines."""
+    t.keys("F1")
+    s = t.wait_text("keys")
+    seen = []
+    for _ in range(20):
+        for l in lines(s):
+            if l not in seen:
+                seen.append(l)
+        t.keys("PageDown")
+        time.sleep(0.2)
+        nxt = t.screen()
+        if nxt == s:
+            break
+        s = nxt
+    return seen
+
+
+def test_help(t, d):
+    d.start()
+    text = "\n".join(help_pages(t))
+    keys = ["Up Down", "PgUp PgDn", "Home End", "F1 h ?", "/ F3", " n ", "\\ F4", "F6 s",
+            "< >", " P ", " M ", " I ", " T ", " N ", " V ", " B ", " w ", " c ", " a ",
+            " p ", " u ", " d ", "Ctrl-L", "q F10", "Columns", "USE", "IOW%"]
+    for k in keys:
+        if k not in text:
+            raise Failure("help lacks %r:\n%s" % (k, text))
+    t.keys("x")
+    t.wait("the table again", lambda s: "ID NAME" in s)
+    t.keys("?")
+    t.wait_text("this help")
+    t.keys("Escape")
+    t.wait("the table again", lambda s: "ID NAME" in s)
+    t.keys("h")
+    t.wait_text("this help")
+
+
+def select(t, name):
+    t.keys("/")
+    t.text(name)
+    t.keys("Enter")
+    t.wait(name + " selected", lambda s: selected_name(t) == name)
+
+
+def device_lines(screen, name):
+    """The lines under the row of domain name, up to the next domain row."""
+    ls = lines(screen)
+    for i, l in enumerate(ls):
+        f = l.split()
+        if len(f) > 1 and f[1] == name and DOMROW.match(l):
+            out = []
+            for m in ls[i + 1:]:
+                if DOMROW.match(m) or not m.startswith("      "):
+                    break
+                out.append(m.strip())
+            return out
+    return []
+
+
+def test_expand(t, d):
+    d.start()
+    d.rates()
+    select(t, "db1")
+    t.keys("N")
+    s = t.wait("vifs of db1", lambda s: any(l.startswith("vif3.0") for l in device_lines(s, "db1")))
+    if not device_lines(s, "db1")[0].startswith("VIF"):
+        raise Failure("no VIF header under db1:\n" + s)
+    t.keys("V")
+    s = t.wait("vcpus of db1", lambda s: any(l.startswith("VCPU") for l in device_lines(s, "db1")))
+    dev = device_lines(s, "db1")
+    vcpus = [l for l in dev if re.match(r"^\d+ +(\d+|-) +[0-9.-]+ ", l)]
+    if len(vcpus) != 4:
+        raise Failure("db1 has 4 vcpus, shown %d:\n%s" % (len(vcpus), s))
+    t.keys("B")
+    s = t.wait("vbds of db1", lambda s: any(l.startswith("xvdb") for l in device_lines(s, "db1")))
+    if not any(l.startswith("xvda") for l in device_lines(s, "db1")):
+        raise Failure("xvda missing:\n" + s)
+    t.keys("N", "V", "B")
+    t.wait("no device lines", lambda s: device_lines(s, "db1") == [])
+
+
+def test_action_weight_and_undo(t, d):
+    d.start()
+    d.rates()
+    select(t, "web2")
+    t.keys("w")
+    t.wait_text("Weight of web2 (1..65535) [2048]:")
+    t.text("300")
+    t.keys("Enter")
+    t.wait_text("weight web2: 2048 -> 300")
+    t.wait("WEIGHT 300", lambda s: row(table(s), "web2")["WEIGHT"] == "300")
+    t.keys("u")
+    t.wait_text("undo weight web2: 300 -> 2048")
+    t.wait("WEIGHT 2048", lambda s: row(table(s), "web2")["WEIGHT"] == "2048")
+    with open(d.audit) as f:
+        log = f.read()
+    if "action=weight domain=web2" not in log or "op=undo" not in log:
+        raise Failure("audit log lacks the action and its undo:\n" + log)
+    # a bad value is refused with a reason, and nothing changes
+    t.keys("w")
+    t.wait_text("Weight of web2")
+    t.text("0")
+    t.keys("Enter")
+    s = t.wait("a refusal", lambda s: "refused" in message_line(s))
+    if row(table(s), "web2")["WEIGHT"] != "2048":
+        raise Failure("a refused weight changed the table")
+    # Esc cancels
+    t.keys("w")
+    t.wait_text("Weight of web2")
+    t.text("999")
+    t.keys("Escape")
+    t.wait_text("weight cancelled")
+
+
+def test_pause_confirm(t, d):
+    d.start()
+    select(t, "mail1")
+    t.keys("p")
+    t.wait_text("Pause mail1 (id 4)? y/n")
+    t.keys("n")
+    t.wait_text("pause cancelled")
+    t.keys("p")
+    t.wait_text("Pause mail1 (id 4)? y/n")
+    t.keys("y")
+    t.wait_text("pause mail1: running -> paused")
+    t.wait("mail1 paused", lambda s: row(table(s), "mail1")["STATE"] == "----p-")
+    t.keys("u")
+    t.wait("mail1 running", lambda s: row(table(s), "mail1")["STATE"] == "-----r")
+
+
+def test_read_only(t, d):
+    d.start("--read-only")
+    t.wait_text("READ-ONLY")
+    select(t, "web1")
+    t.keys("w")
+    s = t.wait("a refusal", lambda s: "read-only" in message_line(s))
+    if "Weight of" in s:
+        raise Failure("read-only still asks for a value")
+    t.keys("p")
+    s = t.wait("pause refused", lambda s: "read-only" in message_line(s) and "pause" in message_line(s))
+    if "y/n" in s:
+        raise Failure("read-only still asks to confirm a pause")
+
+
+def test_keys_do_not_sample(t, d):
+    # once the delay is an hour only keys happen: the numbers (with jitter) must not move
+    d.start()
+    d.rates()
+    t.keys("d")
+    t.wait_text("Delay between samples")
+    t.text("3600")
+    t.keys("Enter")
+    t.wait_text("a sample every 3600 s")
+    before = [(r["NAME"], r["CPU%"], r["NETRX"], r["IOW%"]) for r in table(t.screen())]
+    for _ in range(10):
+        t.keys("Down", "Up", "C-l", "M", "M", "N", "N")
+    t.keys("F1", "x")
+    t.wait_text("Sort MEM smallest first")
+    time.sleep(1.5)
+    t.keys("P")
+    t.wait_text("Sort CPU% largest first")
+    after = [(r["NAME"], r["CPU%"], r["NETRX"], r["IOW%"]) for r in table(t.screen())]
+    if sorted(before) != sorted(after):
+        raise Failure("keys changed the numbers:\n%s\n%s" % (before, after))
+
+
+def test_resize(t, d):
+    s = d.start(width=80, height=24)
+    d.rates()
+    s = t.wait("fits 80x24", lambda s: check_fits_ok(s, 80, 24))
+    _, h = header_line(s)
+    for name in ("ID", "NAME", "STATE", "CPU%", "WEIGHT", "USE", "NETRX", "IOW%"):
+        if name not in h.split():
+            raise Failure("%s dropped at 80 columns: %r" % (name, h))
+    t.resize(200, 50)
+    s = t.wait("all columns at 200x50", lambda s: "IOPS" in s and "VCPUS" in s and "PPS" in s)
+    s = t.wait("fits 200x50", lambda s: check_fits_ok(s, 200, 50))
+    _, h = header_line(s)
+    if len(h.split()) != 15:
+        raise Failure("not every column at 200 columns: %r" % h)
+    t.resize(60, 20)
+    t.wait("fits 60x20", lambda s: check_fits_ok(s, 60, 20))
+    t.resize(80, 24)
+    select(t, "db1")
+    t.keys("N", "V", "B")
+    t.wait("devices at 80x24", lambda s: "xvdb" in s and check_fits_ok(s, 80, 24))
+
+
+def check_fits_ok(screen, width, height):
+    try:
+        check_fits(screen, width, height)
+        return True
+    except Failure:
+        return False
+
+
+def scenario(d, name, body):
+    path = os.path.join(d.tmpdir, name)
+    with open(path, "wb") as f:
+        f.write(body)
+    return path
+
+
+def test_hostile_name_refused(t, d):
+    # the scenario parser refuses control bytes: the refusal must be clear and clean
+    path = scenario(d, "evil.scn", b"host name=evil pcpus=2 mem=4G\n"
+                    b"domain Domain-0 id=0 mem=1G\n"
+                    b"domain ev\x1b]2;pwned\x07il mem=1G\n")
+    r = subprocess.run([d.binary, "--scenario", path, "-b", "-i", "1", "--audit-log", d.audit],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    err = r.stderr
+    if r.returncode == 0:
+        raise Failure("a name with an escape sequence was accepted")
+    if b"\x1b" in err or b"\x07" in err or b"\x1b" in r.stdout:
+        raise Failure("the raw escape reached the terminal: %r" % err)
+    if (path + ":3:").encode() not in err:
+        raise Failure("the refusal does not name %s:3: %r" % (path, err))
+    # and in a terminal: the pane title is not changed by the name
+    t.start("env TERM=screen %s --scenario %s --audit-log %s; echo DOMTOP-EXIT=$?; sleep 600"
+            % (shq(d.binary), shq(path), shq(d.audit)))
+    s = t.wait_text("DOMTOP-EXIT=")
+    if "DOMTOP-EXIT=0" in s:
+        raise Failure("domtop ran with a hostile scenario")
+    title = t.cmd("display-message", "-p", "-t", SESSION, "#{pane_title}")
+    if "pwned" in title:
+        raise Failure("the escape sequence set the pane title")
+
+
+def test_odd_names(t, d):
+    # names the parser accepts but that are hard to draw: wide characters, 63 bytes
+    wide = "\u6d4b\u8bd5\u00e9\u6d4b\u8bd5\u00e9\u6d4b\u8bd5"
+    long = "x" * 63
+    path = scenario(d, "odd.scn", ("host name=odd pcpus=2 mem=8G\n"
+                                   "domain Domain-0 id=0 mem=1G cpu=0.1\n"
+                                   "domain %s mem=1G cpu=0.5\nvif rx=1mbit\n"
+                                   "domain %s mem=1G cpu=0.2\n" % (wide, long)).encode())
+    t.start("env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen DOMTOP_THEMES=%s %s --scenario %s "
+            "-d 1 --audit-log %s; echo DOMTOP-EXIT=$?; sleep 600"
+            % (shq(THEMES), shq(d.binary), shq(path), shq(d.audit)), 80, 24)
+    s = t.wait("three rows with rates", lambda s: len(table(s)) == 3
+               and all(r["CPU%"] != "-" for r in table(s)))
+    # at 80 columns NAME is 10 cells: both names are cut, never the numbers after them
+    check_fits(s, 80, 24)
+
+
+def test_bad_options_keep_running(t, d):
+    d.start("--theme", "nosuch", "--columns", "ID,NAME,FOO", "--sort", "BAR")
+    s = t.wait_text("3 problems at start-up (F1 lists them): --columns: unknown column 'FOO'")
+    if "Sort CPU% largest first" not in s or "WEIGHT" not in s:
+        raise Failure("defaults not used after bad options:\n" + s)
+    s = "\n".join(help_pages(t))
+    for text in ("Problems at start-up", "--sort: unknown sort column 'BAR'",
+                 "--theme: theme 'nosuch' not found", "Theme                    built-in"):
+        if text not in s:
+            raise Failure("help lacks %r:\n%s" % (text, s))
+
+
+def test_no_colours(t, d):
+    # vt100 has no PgDn in terminfo: a terminal tall enough for the whole help
+    d.start(term="vt100", height=90)
+    t.keys("F1")
+    s = t.wait_text("Theme ")
+    if "mono.theme" not in s:
+        raise Failure("a terminal without colours did not get the mono theme:\n" + s)
+
+
+def test_quit(t, d):
+    d.start()
+    t.keys("q")
+    t.wait_text("DOMTOP-EXIT=0")
+    d.start()
+    t.keys("F10")
+    t.wait_text("DOMTOP-EXIT=0")
+
+
+TESTS = [
+    test_table_and_header,
+    test_sort_and_reverse,
+    test_search,
+    test_filter,
+    test_help,
+    test_expand,
+    test_action_weight_and_undo,
+    test_pause_confirm,
+    test_read_only,
+    test_keys_do_not_sample,
+    test_resize,
+    test_hostile_name_refused,
+    test_odd_names,
+    test_bad_options_keep_running,
+    test_no_colours,
+    test_quit,
+]
+
+
+def main():
+    if len(sys.argv) != 2:
+        print("usage: run.py PATH/TO/domtop", file=sys.stderr)
+        return 2
+    binary = os.path.abspath(sys.argv[1])
+    if not os.access(binary, os.X_OK):
+        print("screen: %s is not an executable" % binary, file=sys.stderr)
+        return 2
+    if shutil.which("tmux") is None:
+        print("screen: tmux is not installed (apt-get install tmux)", file=sys.stderr)
+        return 2
+    only = os.environ.get("SCREEN_TESTS", "")
+    passed = failed = 0
+    tmux = Tmux()
+    tmpdir = tempfile.mkdtemp(prefix="domtop-screen-")
+    try:
+        tmux.open()
+        for test in TESTS:
+            name = test.__name__[len("test_"):]
+            if only and name not in only.split(","):
+                continue
+            try:
+                test(tmux, Domtop(tmux, binary, tmpdir))
+                print("ok   %s" % name)
+                passed += 1
+            except Failure as e:
+                print("FAIL %s: %s" % (name, e))
+                failed += 1
+            finally:
+                tmux.cmd("kill-session", "-t", SESSION, check=False)
+    finally:
+        tmux.kill()
+        shutil.rmtree(tmpdir, ignore_errors=True)
+    print("screen: %d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

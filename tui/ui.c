@@ -1,0 +1,202 @@
+/*
+ * ui.c: the console's state from the options and config (columns, sort,
+ * theme: a bad name gets a message and the default, never a stop), the
+ * message line, and the drawing of one whole screen.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "backend/str.h"
+#include "tui/keys.h"
+#include "tui/ui.h"
+
+void
+ui_message(struct ui *u, bool error, const char *fmt, ...)
+{
+	char raw[ERR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(raw, sizeof raw, fmt, ap);
+	va_end(ap);
+	/* messages carry domain names and backend errors: sanitise them here, once */
+	str_sanitize(u->message, sizeof u->message, raw);
+	u->message_error = error;
+}
+
+/*
+ * A start-up problem (config, columns, sort, theme): kept for the help screen;
+ * the message line shows the first and how many there are.
+ */
+static void
+ui_problem(struct ui *u, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+ui_problem(struct ui *u, const char *fmt, ...)
+{
+	char *p = u->problems[u->n_problems < UI_MAX_PROBLEMS ? u->n_problems : UI_MAX_PROBLEMS - 1];
+	va_list ap;
+
+	if (u->n_problems < UI_MAX_PROBLEMS) {
+		va_start(ap, fmt);
+		vsnprintf(p, ERR_MSG_MAX, fmt, ap);
+		va_end(ap);
+	}
+	u->n_problems++;
+	if (u->n_problems == 1)
+		ui_message(u, true, "%s", u->problems[0]);
+	else
+		ui_message(u, true, "%zu problems at start-up (F1 lists them): %s", u->n_problems,
+		           u->problems[0]);
+}
+
+static void
+ui_init_columns(struct ui *u)
+{
+	const struct app *a = u->a;
+	const char *text = a->opt.columns ? a->opt.columns : a->cfg.columns;
+	const char *where = a->opt.columns ? "--columns" : a->cfg.columns_where;
+	struct err e;
+
+	columns_default(&u->cols);
+	if (text != NULL && *text != '\0' && columns_parse_list(text, &u->cols, &e) < 0)
+		ui_problem(u, "%s: %s; showing the default columns",
+		           *where ? where : "config", e.msg);
+}
+
+static void
+ui_init_sort(struct ui *u)
+{
+	const struct app *a = u->a;
+	const char *text = a->opt.sort ? a->opt.sort : a->cfg.sort;
+	const char *where = a->opt.sort ? "--sort" : a->cfg.sort_where;
+	struct err e;
+
+	columns_sort_default(&u->sort);
+	if (text != NULL && *text != '\0' && columns_parse_sort(text, &u->sort, &e) < 0)
+		ui_problem(u, "%s: %s; sorting by CPU%%", *where ? where : "config", e.msg);
+}
+
+void
+ui_init(struct ui *u, struct app *a)
+{
+	memset(u, 0, sizeof *u);
+	u->a = a;
+	table_init(&u->table);
+	theme_init(&u->theme);
+	theme_exe_dir(u->exe_dir, sizeof u->exe_dir);
+	for (size_t i = 0; i < a->cfg.n_warnings; i++)
+		ui_problem(u, "%s", a->cfg.warnings[i]);
+	ui_init_columns(u);
+	ui_init_sort(u);
+}
+
+void
+ui_free(struct ui *u)
+{
+	table_free(&u->table);
+}
+
+void
+ui_load_theme(struct ui *u)
+{
+	const struct app *a = u->a;
+	const char *name = a->opt.theme ? a->opt.theme : a->cfg.theme;
+	bool asked = name != NULL && *name != '\0';
+	struct theme_diag d = { 0 };
+	struct err e;
+
+	if (!asked)
+		name = "default";
+	if (!u->crt.colour && strcmp(name, "mono") != 0) {
+		if (asked && strcmp(name, "default") != 0)
+			ui_problem(u, "this terminal has no colours: theme mono instead of '%s'", name);
+		name = "mono";
+	}
+	if (theme_load(&u->theme, name, u->exe_dir, &d, &e) < 0) {
+		theme_init(&u->theme);
+		ui_problem(u, "%s%s; using the built-in monochrome style",
+		           a->opt.theme ? "--theme: " : "config theme: ", e.msg);
+	} else {
+		for (size_t i = 0; i < d.n; i++)
+			ui_problem(u, "%s", d.msg[i]);
+		if (d.total > d.n)
+			ui_problem(u, "%s: %zu more bad lines", u->theme.path, d.total - d.n);
+	}
+	crt_apply_theme(&u->crt, &u->theme);
+}
+
+void
+ui_rebuild(struct ui *u)
+{
+	if (table_rebuild(&u->table, &u->a->view, &u->sort) < 0)
+		ui_message(u, true, "out of memory listing %zu domains", u->a->view.n);
+}
+
+void
+ui_sort_by(struct ui *u, enum column_id id)
+{
+	const struct column *c = columns_get(id);
+	bool big_first;
+
+	if (u->sort.id == id) {
+		u->sort.reverse = !u->sort.reverse;
+	} else {
+		u->sort.id = id;
+		u->sort.reverse = false;
+	}
+	big_first = c->desc != u->sort.reverse;
+	ui_message(u, false, "sorted by %s, %s", c->name,
+	           c->left ? (big_first ? "Z to A" : "A to Z")
+	                   : (big_first ? "largest first" : "smallest first"));
+	ui_rebuild(u);
+}
+
+static void
+draw_message(struct ui *u, int y)
+{
+	enum theme_role r = u->message_error ? THEME_ERROR : THEME_MESSAGE;
+
+	crt_fill(&u->crt, y, 0, u->crt.cols, THEME_MESSAGE);
+	if (u->message[0] != '\0' && !u->prompt.active)
+		crt_put(&u->crt, y, 0, r, u->message, u->crt.cols);
+}
+
+static void
+draw_too_small(struct ui *u)
+{
+	char text[64];
+
+	snprintf(text, sizeof text, "terminal too small (%dx%d)", u->crt.cols, u->crt.rows);
+	crt_put(&u->crt, 0, 0, THEME_ERROR, text, u->crt.cols);
+}
+
+void
+ui_draw(struct ui *u)
+{
+	struct crt *c = &u->crt;
+	struct column_layout l;
+	int y, msg_y = c->rows - 2;
+
+	erase();
+	if (c->rows < 6 || c->cols < 20) {
+		draw_too_small(u);
+	} else if (u->mode == UI_HELP) {
+		help_draw(u, 0, c->rows - 1);
+		keys_draw_bar(c, c->rows - 1);
+	} else {
+		y = header_draw(u, 0);
+		columns_layout(&u->cols, c->cols, &l);
+		table_draw(&u->table, c, y, msg_y - y, &l, &u->sort);
+		if (u->mode == UI_SORT_MENU)
+			sortmenu_draw(u, y, msg_y - y);
+		draw_message(u, msg_y);
+		keys_draw_bar(c, c->rows - 1);
+		if (u->prompt.active)
+			prompt_draw(&u->prompt, c, msg_y);   /* last: it places the cursor */
+	}
+	curs_set(u->prompt.active ? 1 : 0);
+	refresh();
+}
