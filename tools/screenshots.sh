@@ -17,7 +17,7 @@ shot() {
 	name=$1 cols=$2 rows=$3
 	shift 3
 	tmux -L "$sock" -f "$tmp/tmux.conf" new-session -d -s shot -x "$cols" -y "$rows" \
-		"TERM=xterm-256color $bin --demo --seed 7 -d 1 --audit-log $tmp/audit.log"
+		"TERM=xterm-256color DOMTOP_THEMES=$here/../themes $bin --demo --seed 7 -d 1 --audit-log $tmp/audit.log"
 	sleep 3.5            # three samples, so every rate is filled in
 	for k in "$@"; do
 		tmux -L "$sock" send-keys -t shot "$k"
