@@ -50,6 +50,7 @@ struct sample_shape {
 struct sample_vif {
 	unsigned devid;
 	char ifname[SAMPLE_DEV_MAX];  /* dom0 interface, e.g. vif7.0 */
+	int ifindex;                  /* dom0 ifindex; 0 when unknown. A new one = a new vif */
 	/* dom0's view: rx = from the guest, tx = to the guest */
 	uint64_t rx_bytes, rx_packets, rx_errors, rx_drops;
 	uint64_t tx_bytes, tx_packets, tx_errors, tx_drops;

@@ -73,7 +73,7 @@ view_counter_delta(uint64_t prev, uint64_t cur, uint64_t *out)
 		*out = cur - prev;
 		return true;
 	}
-	if (prev <= UINT32_MAX) {       /* a 32-bit counter wrapped */
+	if (prev >= (UINT64_C(1) << 31) && prev <= UINT32_MAX) {   /* a 32-bit counter wrapped */
 		*out = cur + (UINT64_C(1) << 32) - prev;
 		return true;
 	}
@@ -162,8 +162,8 @@ derive_vifs(struct view_domain *vd, const struct sample_domain *p, double secs)
 		struct view_vif *o = &vd->vifs[i];
 
 		o->raw = cv;
-		if (pv == NULL)
-			continue;
+		if (pv == NULL || pv->ifindex != cv->ifindex)
+			continue;       /* new, or re-created under the same devid */
 		o->rx_bps = view_rate(pv->rx_bytes, cv->rx_bytes, secs) * 8;
 		o->tx_bps = view_rate(pv->tx_bytes, cv->tx_bytes, secs) * 8;
 		o->rx_pps = view_rate(pv->rx_packets, cv->rx_packets, secs);

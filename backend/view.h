@@ -1,9 +1,11 @@
 /*
  * view.h: rates derived from two samples. Front ends draw only from a view;
  * they never touch counters. A domain that is new in the current sample (or
- * the first sample of a run) has has_rates = false and zero rates; a counter
- * that went backwards is treated as a 32-bit wrap when the old value fits in
- * 32 bits, else as a reset (no rate for that interval).
+ * the first sample of a run) has has_rates = false and zero rates. A counter
+ * that went backwards wrapped if it was a 32-bit counter near its top (old
+ * value in [2^31, 2^32)); otherwise it was reset (a re-created vif, a
+ * restarted backend) and gives no rate for that interval. A vif whose
+ * ifindex changed is a new vif: no rate either.
  */
 #ifndef DOMTOP_VIEW_H
 #define DOMTOP_VIEW_H
@@ -75,7 +77,7 @@ void view_free(struct view *v);
 
 /*
  * Difference of a cumulative counter. Returns false (and *out = 0) when the
- * counter was reset; a counter below 2^32 that went backwards wrapped.
+ * counter was reset; one in [2^31, 2^32) that went backwards wrapped at 32 bits.
  */
 bool view_counter_delta(uint64_t prev, uint64_t cur, uint64_t *out);
 

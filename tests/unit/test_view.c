@@ -104,6 +104,8 @@ test_counter_wrap_and_reset(void **state)
 	/* a 32-bit counter wrapped: 2^32 - 100 -> 50 is 150 */
 	assert_true(view_counter_delta(UINT32_MAX - 99, 50, &d));
 	assert_int_equal(d, 150);
+	/* low counter went backwards: a re-created device, not a wrap */
+	assert_false(view_counter_delta(1000000, 100, &d));
 	/* a 64-bit counter went backwards: a reset, no rate */
 	assert_false(view_counter_delta(UINT64_C(1) << 40, 5, &d));
 	assert_int_equal(d, 0);
@@ -125,6 +127,35 @@ test_reset_counter_gives_zero_rate(void **state)
 	add(&cur, 1, 256, S(1), DOM_RUNNING)->vifs[0].rx_bytes = 10;
 	assert_int_equal(view_derive(&v, &prev, &cur), 0);
 	assert_true(v.doms[0].rx_bps == 0);
+	view_free(&v);
+	sample_free(&prev);
+	sample_free(&cur);
+}
+
+static void
+test_recreated_vif_gives_no_rate(void **state)
+{
+	struct sample prev, cur;
+	struct sample_domain *p, *c;
+	struct view v;
+
+	(void)state;
+	sample_init(&prev);
+	sample_init(&cur);
+	view_init(&v);
+	host(&prev, S(1), 2);
+	host(&cur, S(2), 2);
+	p = add(&prev, 1, 256, S(1), DOM_RUNNING);
+	c = add(&cur, 1, 256, S(1), DOM_RUNNING);
+	p->vifs[0].ifindex = 7;
+	p->vifs[0].rx_bytes = 10;
+	c->vifs[0].ifindex = 9;                    /* guest rebooted: new vif, same devid */
+	c->vifs[0].rx_bytes = 5000000;
+	assert_int_equal(view_derive(&v, &prev, &cur), 0);
+	assert_true(v.doms[0].rx_bps == 0);
+	c->vifs[0].ifindex = 7;                    /* same vif: a real rate */
+	assert_int_equal(view_derive(&v, &prev, &cur), 0);
+	assert_true(v.doms[0].rx_bps > 39999919 && v.doms[0].rx_bps < 39999921);
 	view_free(&v);
 	sample_free(&prev);
 	sample_free(&cur);
@@ -236,6 +267,7 @@ main(void)
 		cmocka_unit_test(test_cpu_and_net_rates),
 		cmocka_unit_test(test_counter_wrap_and_reset),
 		cmocka_unit_test(test_reset_counter_gives_zero_rate),
+		cmocka_unit_test(test_recreated_vif_gives_no_rate),
 		cmocka_unit_test(test_domains_appear_and_vanish),
 		cmocka_unit_test(test_entitlement_and_use),
 		cmocka_unit_test(test_rederive_reuses_pools),
