@@ -46,8 +46,10 @@ struct scn_parser {
 	uint64_t mem_used_kb;           /* by the domains alive at the current time */
 	size_t total_vcpus;
 	bool *alive;                    /* per domain, at the current time */
-	size_t *next;                   /* per domain: next in its hash chain */
-	size_t head[SCN_BUCKETS];
+	size_t *next;                   /* per domain: next in its label's hash chain */
+	size_t *name_next;              /* per domain: next in its name's hash chain */
+	size_t head[SCN_BUCKETS];       /* by label */
+	size_t name_head[SCN_BUCKETS];  /* by name (differs from the label with name_hex=) */
 	uint8_t ids[(SCN_MAX_DOMID + 8) / 8];   /* domids alive */
 	char tokbuf[SCN_MAX_LINE + 1];
 	struct scn_tok tok[SCN_MAX_TOKENS];
@@ -376,6 +378,25 @@ scn_check_name(struct scn_parser *p, const char *what, const char *name)
 	return 0;
 }
 
+static int
+scn_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* c itself when it is printable ASCII, else '?' (for a message). */
+static char
+scn_printable(char c)
+{
+	return c > 0x20 && c < 0x7f ? c : '?';
+}
+
 static unsigned
 scn_hash(const char *s)
 {
@@ -386,12 +407,12 @@ scn_hash(const char *s)
 	return h % SCN_BUCKETS;
 }
 
-/* The domain alive now under this name, or SCN_NONE. */
+/* The domain alive now under this label (the scenario's NAME), or SCN_NONE. */
 static size_t
 scn_lookup(struct scn_parser *p, const char *name)
 {
 	for (size_t i = p->head[scn_hash(name)]; i != SCN_NONE; i = p->next[i])
-		if (p->alive[i] && strcmp(p->s->domains[i].name, name) == 0)
+		if (p->alive[i] && strcmp(p->s->domains[i].label, name) == 0)
 			return i;
 	return SCN_NONE;
 }
@@ -411,6 +432,47 @@ scn_id_mark(struct scn_parser *p, uint32_t id, bool used)
 		p->ids[id / 8] &= (uint8_t)~(1u << (id % 8));
 }
 
+/* Whether another domain alive now reports the same name as d (Xen keeps names unique). */
+static bool
+scn_name_used(const struct scn_parser *p, const struct scn_domain *d)
+{
+	for (size_t i = p->name_head[scn_hash(d->name)]; i != SCN_NONE; i = p->name_next[i])
+		if (p->alive[i] && &p->s->domains[i] != d && strcmp(p->s->domains[i].name, d->name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * name_hex=HEX: a domain name as raw bytes, two hex digits a byte, any byte
+ * but NUL, 1 to SAMPLE_NAME_MAX-1 bytes. Nothing else checks these bytes: it
+ * is how a scenario gives the host the hostile names real Xen allows.
+ */
+static int
+scn_name_hex(struct scn_parser *p, const char *hex, char out[SAMPLE_NAME_MAX])
+{
+	size_t n = strlen(hex), i;
+
+	if (n % 2 != 0)
+		return scn_fail(p, "name_hex= has an odd number of hex digits (%zu): "
+		                "two digits a byte", n);
+	if (n / 2 > SAMPLE_NAME_MAX - 1)
+		return scn_fail(p, "name_hex= is too long: %zu bytes (at most %d)", n / 2,
+		                SAMPLE_NAME_MAX - 1);
+	for (i = 0; i < n; i += 2) {
+		int hi = scn_hexval(hex[i]), lo = scn_hexval(hex[i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return scn_fail(p, "name_hex=: '%c%c' at offset %zu is not a hex byte "
+			                "(digits 0-9 a-f)", scn_printable(hex[i]),
+			                scn_printable(hex[i + 1]), i);
+		if (hi == 0 && lo == 0)
+			return scn_fail(p, "name_hex=: byte %zu is 00 (a name cannot hold NUL)", i / 2);
+		out[i / 2] = (char)(hi << 4 | lo);
+	}
+	out[n / 2] = '\0';
+	return 0;
+}
+
 /* ---- storage ---- */
 
 static struct scn_domain *
@@ -427,7 +489,7 @@ scn_new_domain(struct scn_parser *p, const char *name)
 		size_t cap = s->cap_domains ? s->cap_domains * 2 : 32;
 		struct scn_domain *nd = realloc(s->domains, cap * sizeof *nd);
 		bool *na;
-		size_t *nn;
+		size_t *nn, *nm;
 
 		if (nd != NULL)
 			s->domains = nd;
@@ -437,7 +499,10 @@ scn_new_domain(struct scn_parser *p, const char *name)
 		nn = realloc(p->next, cap * sizeof *nn);
 		if (nn != NULL)
 			p->next = nn;
-		if (nd == NULL || na == NULL || nn == NULL) {
+		nm = realloc(p->name_next, cap * sizeof *nm);
+		if (nm != NULL)
+			p->name_next = nm;
+		if (nd == NULL || na == NULL || nn == NULL || nm == NULL) {
 			scn_fail(p, "out of memory");
 			return NULL;
 		}
@@ -446,11 +511,13 @@ scn_new_domain(struct scn_parser *p, const char *name)
 	d = &s->domains[s->n_domains];
 	memset(d, 0, sizeof *d);
 	str_copy(d->name, name, sizeof d->name);
+	str_copy(d->label, name, sizeof d->label);
 	d->vcpus = 1;
 	d->weight = 256;
 	d->line = p->line;
 	p->alive[s->n_domains] = false;
 	p->next[s->n_domains] = SCN_NONE;
+	p->name_next[s->n_domains] = SCN_NONE;
 	s->n_domains++;
 	return d;
 }
@@ -462,8 +529,11 @@ scn_bring_up(struct scn_parser *p, struct scn_domain *d, bool explicit_id)
 	size_t i = (size_t)(d - p->s->domains);
 	unsigned h;
 
-	if (scn_lookup(p, d->name) != SCN_NONE)
-		return scn_fail(p, "a domain named '%s' already exists", d->name);
+	if (scn_lookup(p, d->label) != SCN_NONE)
+		return scn_fail(p, "a domain named '%s' already exists", d->label);
+	if (scn_name_used(p, d))
+		return scn_fail(p, "domain '%s': another domain alive then has the same name "
+		                "(name_hex= gives a name too)", d->label);
 	if (explicit_id) {
 		if (scn_id_used(p, d->domid))
 			return scn_fail(p, "domain id %u is already in use", (unsigned)d->domid);
@@ -476,7 +546,7 @@ scn_bring_up(struct scn_parser *p, struct scn_domain *d, bool explicit_id)
 	}
 	if (d->mem_kb > p->s->host.mem_kb - p->mem_used_kb)
 		return scn_fail(p, "domain '%s' needs %llu MiB but only %llu MiB of the host's "
-		                "memory are free", d->name, (unsigned long long)d->mem_kb / 1024,
+		                "memory are free", d->label, (unsigned long long)d->mem_kb / 1024,
 		                (unsigned long long)(p->s->host.mem_kb - p->mem_used_kb) / 1024);
 	if (p->total_vcpus + d->vcpus > SCN_MAX_TOTAL_VCPUS)
 		return scn_fail(p, "too many vcpus over the whole scenario (at most %d)",
@@ -486,9 +556,12 @@ scn_bring_up(struct scn_parser *p, struct scn_domain *d, bool explicit_id)
 	scn_id_mark(p, d->domid, true);
 	p->mem_used_kb += d->mem_kb;
 	p->total_vcpus += d->vcpus;
-	h = scn_hash(d->name);
+	h = scn_hash(d->label);
 	p->next[i] = p->head[h];
 	p->head[h] = i;
+	h = scn_hash(d->name);
+	p->name_next[i] = p->name_head[h];
+	p->name_head[h] = i;
 	p->alive[i] = true;
 	return 0;
 }
@@ -563,9 +636,11 @@ scn_host(struct scn_parser *p)
 /* ---- domain ---- */
 
 static const char *const scn_domain_keys[] = {
-	"id", "vcpus", "mem", "maxmem", "weight", "cap", "cpu", "jitter", "state", "pin", NULL
+	"id", "vcpus", "mem", "maxmem", "weight", "cap", "cpu", "jitter", "state", "pin",
+	"name_hex", NULL
 };
-enum { K_ID, K_VCPUS, K_MEM, K_MAXMEM, K_WEIGHT, K_CAP, K_CPU, K_JITTER, K_STATE, K_PIN, K_NDOM };
+enum { K_ID, K_VCPUS, K_MEM, K_MAXMEM, K_WEIGHT, K_CAP, K_CPU, K_JITTER, K_STATE, K_PIN,
+       K_NAME_HEX, K_NDOM };
 
 /* Fills d from the domain keys in v; *explicit_id says whether id= was given. */
 static int
@@ -576,7 +651,7 @@ scn_domain_fields(struct scn_parser *p, struct scn_domain *d, const char *v[], b
 	char b[48];
 
 	if (v[K_MEM] == NULL)
-		return scn_fail(p, "domain '%s' needs mem= (e.g. mem=1G)", d->name);
+		return scn_fail(p, "domain '%s' needs mem= (e.g. mem=1G)", d->label);
 	*explicit_id = v[K_ID] != NULL;
 	if (v[K_ID] != NULL) {
 		if (scn_number(p, "id", v[K_ID], &scn_n_domid, &x) < 0)
@@ -661,6 +736,11 @@ scn_domain_def(struct scn_parser *p, size_t from, bool at_start, size_t *index)
 	if (d == NULL)
 		return -1;
 	d->at_start = at_start;
+	if (v[K_NAME_HEX] != NULL) {
+		if (scn_name_hex(p, v[K_NAME_HEX], d->name) < 0)
+			return -1;
+		d->raw_name = true;
+	}
 	if (scn_domain_fields(p, d, v, &explicit_id) < 0 || scn_bring_up(p, d, explicit_id) < 0)
 		return -1;
 	if (!d->pinned)
@@ -708,7 +788,7 @@ scn_vif(struct scn_parser *p)
 	if (d == NULL || scn_keys(p, 1, "vif", keys, v) < 0)
 		return -1;
 	if (d->n_vifs == SCN_MAX_VIFS)
-		return scn_fail(p, "domain '%s' has %d vifs already (the most allowed)", d->name,
+		return scn_fail(p, "domain '%s' has %d vifs already (the most allowed)", d->label,
 		                SCN_MAX_VIFS);
 	vifs = realloc(d->vifs, (d->n_vifs + 1) * sizeof *vifs);
 	if (vifs == NULL)
@@ -758,9 +838,9 @@ scn_vbd(struct scn_parser *p)
 		return -1;
 	for (size_t i = 0; i < d->n_vbds; i++)
 		if (d->vbds[i].devid == devid)
-			return scn_fail(p, "domain '%s' has a vbd %s already", d->name, p->tok[1].text);
+			return scn_fail(p, "domain '%s' has a vbd %s already", d->label, p->tok[1].text);
 	if (d->n_vbds == SCN_MAX_VBDS)
-		return scn_fail(p, "domain '%s' has %d vbds already (the most allowed)", d->name,
+		return scn_fail(p, "domain '%s' has %d vbds already (the most allowed)", d->label,
 		                SCN_MAX_VBDS);
 	vbds = realloc(d->vbds, (d->n_vbds + 1) * sizeof *vbds);
 	if (vbds == NULL)
@@ -970,7 +1050,7 @@ scn_at_set(struct scn_parser *p, uint64_t at_ns, size_t dom)
 		}
 		ev->vif = scn_find_vif(d, devid);
 		if (ev->vif == SCN_NONE)
-			return scn_fail(p, "domain '%s' has no vif %u", d->name, devid);
+			return scn_fail(p, "domain '%s' has no vif %u", d->label, devid);
 		if (v[S_RX] && scn_number(p, "rx", v[S_RX], &scn_n_rate, &ev->rx_bps) < 0)
 			return -1;
 		if (v[S_TX] && scn_number(p, "tx", v[S_TX], &scn_n_rate, &ev->tx_bps) < 0)
@@ -995,7 +1075,7 @@ scn_at_set(struct scn_parser *p, uint64_t at_ns, size_t dom)
 			ev->vbd = 0;
 		}
 		if (ev->vbd == SCN_NONE)
-			return scn_fail(p, "domain '%s' has no vbd %s", d->name,
+			return scn_fail(p, "domain '%s' has no vbd %s", d->label,
 			                v[S_VBD] ? v[S_VBD] : "at all");
 		if (v[S_IOPS] && scn_number(p, "iops", v[S_IOPS], &scn_n_iops, &ev->iops) < 0)
 			return -1;
@@ -1156,7 +1236,7 @@ scenario_parse(struct scenario *out, const char *text, size_t len, const char *s
 	p->attach = SCN_NONE;
 	p->next_domid = 1;              /* id 0 is dom0's, and only when given */
 	for (size_t i = 0; i < SCN_BUCKETS; i++)
-		p->head[i] = SCN_NONE;
+		p->head[i] = p->name_head[i] = SCN_NONE;
 	sim_rng_seed(&p->rng, seed, 1);
 	if (scn_lines(p, text, len) == 0) {
 		if (p->line == 0)
@@ -1170,6 +1250,7 @@ scenario_parse(struct scenario *out, const char *text, size_t len, const char *s
 	}
 	free(p->alive);
 	free(p->next);
+	free(p->name_next);
 	free(p);
 	if (rc < 0)
 		scenario_free(out);

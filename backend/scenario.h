@@ -65,7 +65,14 @@ struct scn_vbd {
 };
 
 struct scn_domain {
+	/*
+	 * name: what the host reports. Raw bytes (any but NUL) when the scenario
+	 * gave name_hex=, to test the sanitising of hostile names; else = label.
+	 * label: the checked NAME the scenario refers to the domain by.
+	 */
 	char name[SAMPLE_NAME_MAX];
+	char label[SAMPLE_NAME_MAX];
+	bool raw_name;                  /* name came from name_hex= */
 	uint32_t domid;
 	unsigned vcpus;
 	uint64_t mem_kb, maxmem_kb;

@@ -150,6 +150,16 @@ parse_options(int argc, char **argv, struct app_options *o)
 	return 0;
 }
 
+/* Every message may hold a name from outside: sanitise it on the way out. */
+static void
+say(FILE *f, const char *prefix, const char *msg)
+{
+	char clean[ERR_MSG_MAX];
+
+	str_sanitize(clean, sizeof clean, msg);
+	fprintf(f, "%s%s\n", prefix, clean);
+}
+
 /* Runs each --do action in order; stops at the first that fails. */
 static int
 run_actions(struct app *a)
@@ -160,14 +170,14 @@ run_actions(struct app *a)
 
 	for (size_t i = 0; i < a->opt.n_do; i++) {
 		if (action_parse(a->opt.do_cmds[i], &act, &e) < 0) {
-			fprintf(stderr, "domtop: %s\n", e.msg);
+			say(stderr, "domtop: ", e.msg);
 			return -1;
 		}
 		if (action_run(a->actions, &a->cur, &act, &res) < 0) {
-			fprintf(stderr, "domtop: %s\n", res.msg);
+			say(stderr, "domtop: ", res.msg);
 			return -1;
 		}
-		printf("%s\n", res.msg);
+		say(stdout, "", res.msg);
 	}
 	return 0;
 }
@@ -180,16 +190,17 @@ main(int argc, char **argv)
 	int rc;
 
 	setlocale(LC_ALL, "");
+	setlocale(LC_NUMERIC, "C");     /* "0.5" and "1.5mbit" parse the same everywhere */
 	memset(&a, 0, sizeof a);
 	if (parse_options(argc, argv, &a.opt) < 0)
 		return 2;
 	if (app_open(&a, &e) < 0) {
-		fprintf(stderr, "domtop: %s\n", e.msg);
+		say(stderr, "domtop: ", e.msg);
 		app_close(&a);
 		return 1;
 	}
 	for (size_t i = 0; i < a.cfg.n_warnings; i++)
-		fprintf(stderr, "domtop: %s\n", a.cfg.warnings[i]);
+		say(stderr, "domtop: ", a.cfg.warnings[i]);
 
 	rc = 0;
 	if (a.opt.n_do > 0) {
@@ -204,7 +215,7 @@ main(int argc, char **argv)
 	else
 		rc = console_run(&a, &e);
 	if (rc < 0)
-		fprintf(stderr, "domtop: %s\n", e.msg);
+		say(stderr, "domtop: ", e.msg);
 	app_close(&a);
 	return rc < 0 ? 1 : 0;
 }

@@ -228,13 +228,14 @@ theme_parse(struct theme *t, const char *text, size_t len, const char *name,
 	while (at < len) {
 		const char *nl = memchr(text + at, '\n', len - at);
 		size_t n = nl != NULL ? (size_t)(nl - (text + at)) : len - at;
+		size_t next = at + n + (nl != NULL);    /* before n loses a '\r' */
 
 		lineno++;
 		if (n > 0 && text[at + n - 1] == '\r')
 			n--;   /* tolerate CRLF files */
 		if (!theme_line(t, text + at, n, name, lineno, d))
 			bad++;
-		at += (nl != NULL ? (size_t)(nl - (text + at)) + 1 : n);
+		at = next;
 	}
 	return bad;
 }

@@ -59,7 +59,9 @@ units_kib(uint64_t kib, char *buf, size_t len)
 		v /= 1024.0;
 		i++;
 	}
-	if (i > 0 && v < 9.995)
+	if (v >= 999.5)
+		snprintf(buf, len, "huge");     /* beyond the last unit: never a cut number */
+	else if (i > 0 && v < 9.995)
 		snprintf(buf, len, "%.2f%c", v, letters[i]);
 	else if (i > 0 && v < 99.95)
 		snprintf(buf, len, "%.1f%c", v, letters[i]);

@@ -248,6 +248,108 @@ def man_page_documents_every_option():
     assert not missing, f"domtop.1 lacks {missing}"
 
 
+# Hostile domain names as real Xen allows them (xenstore holds any bytes),
+# given to the demo host raw with name_hex= (scenarios/FORMAT.md): the raw
+# bytes and the name domtop must show, with '?' for each bad character.
+HOSTILE = [
+    (b"\x1b]0;pwned\x07", "?]0;pwned?"),          # OSC: set the window title
+    (b"\x1b[2J", "?[2J"),                          # CSI: clear the screen
+    ("\u202eevil".encode(), "?evil"),              # bidi override U+202E
+    (b"bad\xff\xc0utf", "bad??utf"),               # invalid UTF-8
+    (b"c1\x9b31m", "c1?31m"),                      # C1 CSI, a raw byte
+    (b"u\xc2\x9b1m", "u?1m"),                      # C1 CSI as UTF-8 (U+009B)
+    (b"nl\nx=1 result=ok", "nl?x=1 result=ok"),    # a forged audit record
+]
+# Byte strings that must never reach a terminal or a log line.
+HOSTILE_BYTES = [b"\x1b", b"\x07", b"\x9b", b"\xe2\x80\xae", b"\xff", b"\xc0", b"\xc2\x9b"]
+
+
+def domtop_raw(*args, timeout=60):
+    """Runs the binary with stdout and stderr as bytes, never decoded."""
+    e = dict(os.environ)
+    e.update({"HOME": TMP, "XDG_CONFIG_HOME": os.path.join(TMP, "cfg")})
+    return subprocess.run([BIN, *args], capture_output=True, timeout=timeout, env=e)
+
+
+def hostile_scenario():
+    scn = os.path.join(TMP, "hostile-names.scn")
+    lines = [b"host name=h pcpus=2 mem=16G", b"domain Domain-0 id=0 mem=1G cpu=0.1"]
+    for i, (raw, _) in enumerate(HOSTILE):
+        lines.append(b"domain h%d id=%d mem=1G cpu=0.2 name_hex=%s" % (i, i + 1, raw.hex().encode()))
+    with open(scn, "wb") as f:
+        f.write(b"\n".join(lines) + b"\n")
+    return scn
+
+
+def assert_terminal_safe(data, what):
+    """No escape, control, C1 or bidi character and valid UTF-8, in raw bytes."""
+    for bad in HOSTILE_BYTES:
+        assert bad not in data, f"{what}: raw {bad!r} at byte {data.find(bad)}"
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise AssertionError(f"{what}: invalid UTF-8: {exc}")
+    for ch in text:
+        cp = ord(ch)
+        assert ch == "\n" or not (cp < 0x20 or 0x7f <= cp <= 0x9f or 0x202a <= cp <= 0x202e
+                                  or 0x2066 <= cp <= 0x2069 or cp in (0x2028, 0x2029)), \
+            f"{what}: character U+{cp:04X}"
+    return text
+
+
+@test
+def hostile_names_show_as_question_marks_in_batch_text():
+    r = domtop_raw("--scenario", hostile_scenario(), "--audit-log", AUDIT, "-b", "-i", "1", "-d", "0.1")
+    assert r.returncode == 0, r.stderr
+    out = assert_terminal_safe(r.stdout, "batch stdout")
+    assert_terminal_safe(r.stderr, "batch stderr")
+    rows = {int(l.split()[0]): l for l in out.splitlines() if re.match(r"\s*\d+ ", l)}
+    for i, (_, shown) in enumerate(HOSTILE):
+        assert i + 1 in rows, f"no row for domain {i + 1}:\n{out}"
+        assert f" {shown}" in rows[i + 1], f"domain {i + 1}: expected {shown!r} in {rows[i + 1]!r}"
+    assert len(rows) == len(HOSTILE) + 1, f"{len(rows)} rows (a name split a row?)\n{out}"
+    widths = {len(l) for l in rows.values()}
+    assert len(widths) == 1, f"rows of several widths: {sorted(widths)}"
+
+
+@test
+def hostile_names_show_as_question_marks_in_json():
+    r = domtop_raw("--scenario", hostile_scenario(), "--audit-log", AUDIT, "--json", "-i", "2", "-d", "0.1")
+    assert r.returncode == 0, r.stderr
+    out = assert_terminal_safe(r.stdout, "json stdout")
+    for esc in ("\\u001b", "\\u001B", "\\u0007", "\\u009b", "\\u009B", "\\u202e", "\\u202E", "\\n"):
+        assert esc not in out, f"json escapes a hostile character: {esc}"
+    samples = json_samples(out)
+    assert len(samples) == 2
+    for s in samples:
+        names = {d["id"]: d["name"] for d in s["domains"]}
+        for i, (_, shown) in enumerate(HOSTILE):
+            assert names.get(i + 1) == shown, f"domain {i + 1}: {names.get(i + 1)!r}, expected {shown!r}"
+
+
+@test
+def hostile_names_in_audit_records_are_sanitised_one_line_each():
+    audit = os.path.join(TMP, "hostile-audit.log")
+    dos = []
+    for i in range(len(HOSTILE)):
+        dos += ["--do", f"weight {i + 1} 300"]
+    r = domtop_raw("--scenario", hostile_scenario(), "--audit-log", audit, *dos)
+    assert r.returncode == 0, r.stderr
+    out = assert_terminal_safe(r.stdout, "--do stdout")
+    assert_terminal_safe(r.stderr, "--do stderr")
+    with open(audit, "rb") as f:
+        log = assert_terminal_safe(f.read(), "audit log")
+    records = log.splitlines()
+    assert len(records) == len(HOSTILE), f"{len(records)} lines for {len(HOSTILE)} actions:\n{log}"
+    for i, ((_, shown), rec) in enumerate(zip(HOSTILE, records)):
+        name = f'"{shown}"' if " " in shown else shown
+        assert f"action=weight domain={name} domid={i + 1} old=256 new=300 result=ok" in rec, rec
+        assert rec.count("result=") == 1 + shown.count("result="), f"forged field: {rec}"
+        assert rec.endswith("result=ok"), rec
+    for i, (_, shown) in enumerate(HOSTILE):
+        assert f"weight {shown}: 256 -> 300" in out.splitlines()[i], out
+
+
 def main():
     print(f"cli: {RESULTS.count(True)} passed, {RESULTS.count(False)} failed")
     sys.exit(0 if all(RESULTS) else 1)

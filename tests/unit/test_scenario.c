@@ -318,6 +318,122 @@ test_errors_names_and_ids(void **state)
 	             "only 1024 MiB");
 }
 
+/* name_hex= gives the host raw name bytes; the scenario still calls the domain by NAME. */
+static void
+test_name_hex(void **state)
+{
+	struct scenario s;
+	struct err e = {{0}};
+	char all[SAMPLE_NAME_MAX], text[1024], hex[2 * SAMPLE_NAME_MAX + 1];
+	const char *scn =
+	    HOST
+	    "domain d0 id=0 mem=1G name_hex=1B5b324a\n"                 /* ESC [2J, either case */
+	    "domain evil mem=1G cpu=0.5 name_hex=1b5d303b70776e656407\n"  /* ESC ]0;pwned BEL */
+	    "domain bidi mem=1G name_hex=e280ae6576696c\n"             /* U+202E evil */
+	    "domain c1 mem=1G name_hex=9b33316d\n"                     /* C1 CSI 31m */
+	    "domain utf mem=1G name_hex=ff41c0\n"                      /* invalid UTF-8 */
+	    "domain plain mem=1G\n"
+	    "at 1 evil cpu=1\n"
+	    "at 2 destroy evil\n"
+	    "at 3 create evil mem=1G name_hex=0d0a\n"                  /* CR LF */
+	    "at 4 create again mem=1G name_hex=1b5d303b70776e656407\n"; /* evil's old name, free again */
+
+	(void)state;
+	if (parse(&s, scn, &e) != 0)
+		fail_msg("%s", e.msg);
+	assert_int_equal(s.n_domains, 8);
+	assert_string_equal(s.domains[0].name, "\x1b[2J");
+	assert_string_equal(s.domains[0].label, "d0");
+	assert_true(s.domains[0].raw_name);
+	assert_int_equal(s.domains[0].domid, 0);
+	assert_string_equal(s.domains[1].name, "\x1b]0;pwned\x07");
+	assert_string_equal(s.domains[1].label, "evil");
+	assert_true(s.domains[1].cpu == 0.5);
+	assert_string_equal(s.domains[2].name, "\xe2\x80\xae" "evil");
+	assert_string_equal(s.domains[3].name, "\x9b" "31m");
+	assert_string_equal(s.domains[4].name, "\xff" "A\xc0");
+	assert_string_equal(s.domains[5].name, "plain");
+	assert_string_equal(s.domains[5].label, "plain");
+	assert_false(s.domains[5].raw_name);
+	/* 'at' lines name the domain by its label */
+	assert_int_equal(s.n_events, 4);
+	assert_int_equal(s.events[0].dom, 1);
+	assert_int_equal(s.events[1].kind, SCN_EV_DESTROY);
+	assert_int_equal(s.events[1].dom, 1);
+	assert_int_equal(s.events[2].kind, SCN_EV_CREATE);
+	assert_string_equal(s.domains[6].name, "\r\n");
+	assert_string_equal(s.domains[6].label, "evil");
+	assert_false(s.domains[6].at_start);
+	assert_string_equal(s.domains[7].name, "\x1b]0;pwned\x07");
+	scenario_free(&s);
+
+	/* every byte but NUL, and the longest name */
+	for (size_t i = 0; i < SAMPLE_NAME_MAX - 1; i++) {
+		all[i] = (char)(i * 4 + 1);
+		snprintf(hex + 2 * i, 3, "%02x", (unsigned char)all[i]);
+	}
+	all[SAMPLE_NAME_MAX - 1] = '\0';
+	snprintf(text, sizeof text, HOST "domain a mem=1G name_hex=%s\n", hex);
+	if (parse(&s, text, &e) != 0)
+		fail_msg("%s", e.msg);
+	assert_memory_equal(s.domains[0].name, all, SAMPLE_NAME_MAX);
+	scenario_free(&s);
+	for (unsigned b = 1; b < 256; b++) {
+		snprintf(text, sizeof text, HOST "domain a mem=1G name_hex=%02x\n", b);
+		if (parse(&s, text, &e) != 0)
+			fail_msg("byte %02x: %s", b, e.msg);
+		assert_int_equal((unsigned char)s.domains[0].name[0], b);
+		assert_int_equal(s.domains[0].name[1], '\0');
+		scenario_free(&s);
+	}
+}
+
+static void
+test_errors_name_hex(void **state)
+{
+	char line[512], hex[2 * SAMPLE_NAME_MAX + 3];
+
+	(void)state;
+	expect_error(HOST "domain a mem=1G name_hex=1b5\n", 2, "odd number of hex digits (3)");
+	expect_error(HOST "domain a mem=1G name_hex=1g\n", 2, "'1g' at offset 0 is not a hex byte");
+	expect_error(HOST "domain a mem=1G name_hex=41x1\n", 2, "'x1' at offset 2");
+	expect_error(HOST "domain a mem=1G name_hex=4100\n", 2, "byte 1 is 00");
+	expect_error(HOST "domain a mem=1G name_hex=0x41\n", 2, "not a hex byte");
+	expect_error(HOST "domain a mem=1G name_hex=\"4 41\"\n", 2, "'4?' at offset 0");
+	expect_error(HOST "domain a mem=1G name_hex=\n", 2, "name_hex= needs a value");
+	expect_error(HOST "domain a mem=1G name_hex=41 name_hex=42\n", 2, "name_hex= given twice");
+	/* a non-hex byte is never echoed raw */
+	expect_error(HOST "domain a mem=1G name_hex=\xc2\x9b" "41\n", 2, "'?" "?' at offset 0");
+	memset(hex, '4', 2 * SAMPLE_NAME_MAX);
+	hex[2 * SAMPLE_NAME_MAX] = '\0';
+	snprintf(line, sizeof line, HOST "domain a mem=1G name_hex=%s\n", hex);
+	expect_error(line, 2, "name_hex= is too long: 64 bytes (at most 63)");
+	/* NAME is still required and still strict */
+	expect_error(HOST "domain name_hex=41 mem=1G\n", 2, "expected a domain name first");
+	expect_error(HOST "domain a\x1b mem=1G name_hex=41\n", 2, "control character 0x1b");
+	expect_error(HOST "domain 12 mem=1G name_hex=41\n", 2, "only digits");
+	/* the raw control byte stays refused everywhere else */
+	expect_error(HOST "domain a mem=1G name_hex=41\nat 1 a\x1b cpu=1\n", 3, "control character");
+	/* reported names are unique among live domains, whichever way they are given */
+	expect_error(HOST "domain a mem=1G name_hex=1b\ndomain b mem=1G name_hex=1b\n", 3,
+	             "domain 'b': another domain alive then has the same name");
+	expect_error(HOST "domain web mem=1G\ndomain b mem=1G name_hex=776562\n", 3,
+	             "same name");
+	expect_error(HOST "domain a mem=1G name_hex=776562\ndomain web mem=1G\n", 3,
+	             "same name");
+	expect_error(HOST "domain a mem=1G\nat 1 create b mem=1G name_hex=61\n", 3, "same name");
+	/* labels stay unique too; messages use the label, not the raw bytes */
+	expect_error(HOST "domain a mem=1G name_hex=1b\ndomain a mem=1G\n", 3,
+	             "a domain named 'a' already exists");
+	expect_error(HOST "domain a mem=1G name_hex=1b5b324a\nat 1 a rx=1mbit\n", 3,
+	             "domain 'a' has no vif 0");
+	expect_error("host pcpus=1 mem=1G\ndomain a mem=2G name_hex=1b\n", 2, "domain 'a' needs");
+	/* generate and host have no raw form */
+	expect_error(HOST "generate count=1 name_hex=41\n", 2, "unknown key 'name_hex'");
+	expect_error("host pcpus=1 mem=1G name_hex=41\n", 1, "unknown key 'name_hex'");
+	expect_error(HOST "domain a mem=1G\nat 1 a name_hex=41\n", 3, "unknown key 'name_hex'");
+}
+
 static void
 test_errors_events(void **state)
 {
@@ -513,6 +629,8 @@ main(void)
 		cmocka_unit_test(test_errors_numbers),
 		cmocka_unit_test(test_errors_names_and_ids),
 		cmocka_unit_test(test_errors_events),
+		cmocka_unit_test(test_name_hex),
+		cmocka_unit_test(test_errors_name_hex),
 		cmocka_unit_test(test_errors_hostile_lines),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_load_file),

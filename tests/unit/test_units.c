@@ -44,10 +44,12 @@ test_kib(void **state)
 	assert_string_equal(b, "1.50G");
 	units_kib(64ull * 1024 * 1024, b, sizeof b);
 	assert_string_equal(b, "64.0G");
-	for (uint64_t v = 1; v < (1ull << 50); v = v * 3 + 1) {
+	for (uint64_t v = 1; v < UINT64_MAX / 4; v = v * 3 + 1) {
 		units_kib(v, b, sizeof b);
 		assert_true(strlen(b) <= 5);
 	}
+	units_kib(UINT64_MAX, b, sizeof b);
+	assert_string_equal(b, "huge");
 }
 
 static void
