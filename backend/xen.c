@@ -1,0 +1,881 @@
+/*
+ * xen.c: the real Xen backend behind hv.h. libxenstat reads the counters
+ * (domains, memory, state, vifs, vbds, the host's memory); libxl reads the
+ * scheduler and its parameters per domain (read back, never assumed), vcpu
+ * placement and hard affinity, and carries out every action. Devices are
+ * mapped to dom0 names and backend tasks by xen_vif.c and xen_vbd.c; the
+ * libraries log to a file through xen_log.c, never to the terminal.
+ *
+ * Domains come and go between and during samples: a domain that libxl no
+ * longer finds is left out of the sample; one that exists but cannot be read
+ * completely is kept with what could be read (its state says dying when Xen
+ * says so), never with made-up numbers.
+ */
+#define LIBXL_API_VERSION 0x041300
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libxl.h>
+#include <libxl_utils.h>
+#include <xenstat.h>
+#include <xenstore.h>
+
+#include "backend/hv.h"
+#include "backend/str.h"
+#include "backend/xen_log.h"
+#include "backend/xen_map.h"
+#include "backend/xen_probe.h"
+#include "backend/xen_vbd.h"
+#include "backend/xen_vif.h"
+#include "backend/xen_xs.h"
+
+#define XEN_SYSFS_NET      "/sys/class/net"
+#define XEN_SYSFS_BACKEND  "/sys/bus/xen-backend/devices"
+#define XEN_WEIGHT_MIN     1
+#define XEN_WEIGHT_MAX     65535
+#define XEN_READ_MAX_DEVS  64      /* vifs or vbds listed by read_domain */
+
+struct xen {
+	struct hv hv;                 /* first: hv->priv points back here */
+	libxl_ctx *ctx;
+	xenstat_handle *stat;
+	struct xs_handle *xs;
+	struct xen_log *log;
+	struct xen_vifmap vifs;
+	struct xen_vbdcache vbds;
+	struct xen_vbd_key *vbd_keys; /* scratch, reused across samples */
+	size_t cap_vbd_keys;
+};
+
+static uint64_t
+xen_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* What libxl said about its last failure, else the name of its error code. */
+static const char *
+xen_why(struct xen *x, int rc)
+{
+	const char *last = xen_log_last(x->log);
+
+	if (last[0] != '\0')
+		return last;
+	return rc < 0 ? libxl_error_to_string((libxl_error)rc) : "unknown error";
+}
+
+/* ---- reading ---- */
+
+static bool
+xen_domain_gone(struct xen *x, uint32_t domid)
+{
+	return libxl_domain_info(x->ctx, NULL, domid) == ERROR_DOMAIN_NOTFOUND;
+}
+
+/* Weight and cap as the domain's scheduler reports them; 0 when it has none. */
+static int
+xen_sched_read(struct xen *x, uint32_t domid, libxl_domain_sched_params *p)
+{
+	libxl_domain_sched_params_init(p);
+	return libxl_domain_sched_params_get(x->ctx, domid, p);
+}
+
+static void
+xen_sched_fill(const libxl_domain_sched_params *p, struct sample_domain *d)
+{
+	d->weight = p->weight > 0 ? (unsigned)p->weight : 0;
+	d->cap = p->cap > 0 ? (unsigned)p->cap : 0;
+}
+
+static void
+xen_bitmap_to_cpuset(const libxl_bitmap *map, struct cpuset *c)
+{
+	cpuset_zero(c);
+	for (uint32_t i = 0; i < map->size * 8 && i < SAMPLE_MAX_PCPUS; i++)
+		if (libxl_bitmap_test(map, (int)i))
+			cpuset_set(c, i);
+}
+
+static void
+xen_fill_vcpus(struct sample_domain *d, const libxl_vcpuinfo *vi, int n)
+{
+	d->nr_vcpus = 0;
+	for (int i = 0; i < n && (size_t)i < d->n_vcpus; i++) {
+		struct sample_vcpu *v = &d->vcpus[i];
+		v->id = vi[i].vcpuid;
+		v->online = vi[i].online;
+		v->running = vi[i].running;
+		v->pcpu = vi[i].online ? (int)vi[i].cpu : -1;
+		v->cpu_ns = vi[i].vcpu_time;
+		xen_bitmap_to_cpuset(&vi[i].cpumap, &v->affinity);
+		if (v->online)
+			d->nr_vcpus++;
+	}
+}
+
+static unsigned
+xen_state_from_xenstat(xenstat_domain *xd)
+{
+	return (xenstat_domain_dying(xd) ? DOM_DYING : 0) |
+	       (xenstat_domain_shutdown(xd) ? DOM_SHUTDOWN : 0) |
+	       (xenstat_domain_blocked(xd) ? DOM_BLOCKED : 0) |
+	       (xenstat_domain_crashed(xd) ? DOM_CRASHED : 0) |
+	       (xenstat_domain_paused(xd) ? DOM_PAUSED : 0) |
+	       (xenstat_domain_running(xd) ? DOM_RUNNING : 0);
+}
+
+static unsigned
+xen_state_from_dominfo(const libxl_dominfo *info)
+{
+	bool crashed = info->shutdown && info->shutdown_reason == LIBXL_SHUTDOWN_REASON_CRASH;
+
+	return (info->dying ? DOM_DYING : 0) |
+	       (info->shutdown && !crashed ? DOM_SHUTDOWN : 0) |
+	       (info->blocked ? DOM_BLOCKED : 0) |
+	       (crashed ? DOM_CRASHED : 0) |
+	       (info->paused ? DOM_PAUSED : 0) |
+	       (info->running ? DOM_RUNNING : 0);
+}
+
+/* xenstat reports "no limit" as all ones; the model has 0 for it. */
+static uint64_t
+xen_maxmem_kb(unsigned long long bytes)
+{
+	return bytes == (unsigned long long)-1 ? 0 : bytes / 1024;
+}
+
+/* The vifs of a domain: one row per devid (an HVM vif and its -emu tap add up). */
+static void
+xen_fill_vifs(struct xen *x, struct sample_domain *d, xenstat_domain *xd, uint64_t now)
+{
+	unsigned n = xenstat_domain_num_networks(xd);
+	size_t used = 0;
+
+	for (unsigned i = 0; i < n && used < d->n_vifs; i++) {
+		xenstat_network *net = xenstat_domain_network(xd, i);
+		struct sample_vif *v = NULL;
+		if (net == NULL)
+			continue;
+		for (size_t j = 0; j < used; j++)
+			if (d->vifs[j].devid == xenstat_network_id(net))
+				v = &d->vifs[j];
+		if (v == NULL) {
+			v = &d->vifs[used++];
+			v->devid = xenstat_network_id(net);
+			xen_vif_name(&x->vifs, x->xs, d->domid, v->devid, now, v->ifname, sizeof v->ifname);
+		}
+		xen_vif_counters_xenstat(v, net);
+	}
+	d->n_vifs = used;
+}
+
+/*
+ * vbd counters: libxenstat's (blkback's sysfs statistics, tapdisk's shared
+ * memory, qdisk's QMP blockstats). One function, like the vif counters, so
+ * the source can change in one place.
+ */
+static void
+xen_vbd_counters(struct sample_vbd *v, xenstat_vbd *xv)
+{
+	v->oo_req = xenstat_vbd_oo_reqs(xv);
+	v->rd_req = xenstat_vbd_rd_reqs(xv);
+	v->wr_req = xenstat_vbd_wr_reqs(xv);
+	v->rd_sect = xenstat_vbd_rd_sects(xv);
+	v->wr_sect = xenstat_vbd_wr_sects(xv);
+}
+
+static void
+xen_fill_vbds(struct xen *x, struct sample_domain *d, xenstat_domain *xd)
+{
+	unsigned n = xenstat_domain_num_vbds(xd);
+	size_t used = 0;
+
+	for (unsigned i = 0; i < n && used < d->n_vbds; i++) {
+		xenstat_vbd *xv = xenstat_domain_vbd(xd, i);
+		struct sample_vbd *v;
+		const struct xen_vbd_entry *ent;
+		if (xv == NULL)
+			continue;
+		v = &d->vbds[used++];
+		v->devid = xenstat_vbd_dev(xv);
+		xen_map_vbd_name(v->devid, v->name, sizeof v->name);
+		v->ioprio_class = v->ioprio_level = -1;
+		ent = xen_vbdcache_find(&x->vbds, d->domid, v->devid);
+		if (ent != NULL)
+			xen_vbd_fill(&x->vbds, ent, v);
+		else
+			str_copy(v->backend, xenstat_vbd_type(xv) == 1 ? "blkback" : "unknown",
+			         sizeof v->backend);
+		xen_vbd_counters(v, xv);
+	}
+	d->n_vbds = used;
+}
+
+/* What libxl says of one domain during a sample. */
+struct xen_dom_read {
+	libxl_vcpuinfo *vcpus;        /* NULL when libxl could not list them */
+	int n_vcpus;
+	libxl_domain_sched_params sched;
+	int sched_rc;
+};
+
+static void
+xen_dom_read_free(struct xen_dom_read *r)
+{
+	libxl_domain_sched_params_dispose(&r->sched);
+	if (r->vcpus != NULL)
+		libxl_vcpuinfo_list_free(r->vcpus, r->n_vcpus);
+}
+
+/* False when the domain is gone (destroyed since libxenstat listed it). */
+static bool
+xen_dom_read(struct xen *x, uint32_t domid, struct xen_dom_read *r)
+{
+	int ncpu = 0;
+
+	memset(r, 0, sizeof *r);
+	r->vcpus = libxl_list_vcpu(x->ctx, domid, &r->n_vcpus, &ncpu);
+	r->sched_rc = xen_sched_read(x, domid, &r->sched);
+	if ((r->vcpus == NULL || r->sched_rc != 0) && xen_domain_gone(x, domid)) {
+		xen_dom_read_free(r);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * One domain of a xenstat node into the sample. Returns 0 (also when the
+ * domain vanished and is left out) or -1 when out of memory.
+ */
+static int
+xen_add_domain(struct xen *x, xenstat_domain *xd, struct sample *out, uint64_t now, struct err *e)
+{
+	uint32_t domid = xenstat_domain_id(xd);
+	struct xen_dom_read r;
+	struct sample_domain *d;
+
+	if (!xen_dom_read(x, domid, &r))
+		return 0;
+	d = sample_add_domain(out);
+	if (d == NULL || !sample_domain_alloc(d, r.vcpus ? (size_t)r.n_vcpus : 0,
+	                                      xenstat_domain_num_networks(xd),
+	                                      xenstat_domain_num_vbds(xd))) {
+		xen_dom_read_free(&r);
+		return err_set(e, "out of memory reading domain %u", (unsigned)domid);
+	}
+	d->domid = domid;
+	str_copy(d->name, xenstat_domain_name(xd) ? xenstat_domain_name(xd) : "", sizeof d->name);
+	d->state = xen_state_from_xenstat(xd);
+	d->cpu_ns = xenstat_domain_cpu_ns(xd);
+	d->mem_kb = xenstat_domain_cur_mem(xd) / 1024;
+	d->maxmem_kb = xen_maxmem_kb(xenstat_domain_max_mem(xd));
+	if (r.sched_rc == 0)
+		xen_sched_fill(&r.sched, d);
+	if (r.vcpus != NULL)
+		xen_fill_vcpus(d, r.vcpus, r.n_vcpus);
+	xen_dom_read_free(&r);
+	xen_fill_vifs(x, d, xd, now);
+	xen_fill_vbds(x, d, xd);
+	return 0;
+}
+
+static int
+xen_cmp_domain(const void *a, const void *b)
+{
+	unsigned x = xenstat_domain_id(*(xenstat_domain *const *)a);
+	unsigned y = xenstat_domain_id(*(xenstat_domain *const *)b);
+
+	return (x > y) - (x < y);
+}
+
+static int
+xen_cmp_vbd_key(const void *a, const void *b)
+{
+	const struct xen_vbd_key *x = a, *y = b;
+
+	if (x->domid != y->domid)
+		return x->domid < y->domid ? -1 : 1;
+	return (x->devid > y->devid) - (x->devid < y->devid);
+}
+
+/* A hash of the set of (domid, devid) of every vif: it changes when a vif comes or goes. */
+static uint64_t
+xen_vif_set_hash(xenstat_domain **doms, unsigned n)
+{
+	uint64_t hash = XEN_VIF_HASH_INIT;
+
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned j = 0; j < xenstat_domain_num_networks(doms[i]); j++) {
+			xenstat_network *net = xenstat_domain_network(doms[i], j);
+			if (net != NULL)
+				hash = xen_vif_key_hash(hash, xenstat_domain_id(doms[i]),
+				                        xenstat_network_id(net));
+		}
+	return hash;
+}
+
+/* Every vbd of the node, sorted, one key per (domid, devid), into x->vbd_keys. */
+static int
+xen_vbd_keys(struct xen *x, xenstat_domain **doms, unsigned n, size_t *count)
+{
+	size_t nk = 0, w = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		unsigned nv = xenstat_domain_num_vbds(doms[i]);
+		if (nk + nv > x->cap_vbd_keys) {
+			size_t cap = (nk + nv) * 2;
+			struct xen_vbd_key *k = realloc(x->vbd_keys, cap * sizeof *k);
+			if (k == NULL)
+				return -1;
+			x->vbd_keys = k;
+			x->cap_vbd_keys = cap;
+		}
+		for (unsigned j = 0; j < nv; j++) {
+			xenstat_vbd *xv = xenstat_domain_vbd(doms[i], j);
+			if (xv == NULL)
+				continue;
+			x->vbd_keys[nk].domid = xenstat_domain_id(doms[i]);
+			x->vbd_keys[nk].devid = xenstat_vbd_dev(xv);
+			x->vbd_keys[nk].xenstat_type = xenstat_vbd_type(xv);
+			nk++;
+		}
+	}
+	if (nk > 0)
+		qsort(x->vbd_keys, nk, sizeof *x->vbd_keys, xen_cmp_vbd_key);
+	for (size_t i = 0; i < nk; i++)
+		if (w == 0 || xen_cmp_vbd_key(&x->vbd_keys[w - 1], &x->vbd_keys[i]) != 0)
+			x->vbd_keys[w++] = x->vbd_keys[i];
+	*count = w;
+	return 0;
+}
+
+/*
+ * Brings the device caches up to date with the node's vifs and vbds: the vif
+ * name map is rebuilt when the set of vifs changed, the vbd cache learns new
+ * vbds and reads its backend tasks.
+ */
+static int
+xen_sync_devices(struct xen *x, xenstat_domain **doms, unsigned n, uint64_t now, struct err *e)
+{
+	size_t nk;
+
+	xen_vifmap_sync(&x->vifs, xen_vif_set_hash(doms, n), now);
+	if (xen_vbd_keys(x, doms, n, &nk) < 0 || xen_vbdcache_sync(&x->vbds, x->vbd_keys, nk, now) < 0)
+		return err_set(e, "out of memory reading the vbds' backends");
+	return 0;
+}
+
+/*
+ * A xenstat node. Each collector failing fails the whole node, so when the
+ * vbd or vif collector cannot run (no backend bus in sysfs, say) the sample
+ * goes on without it rather than without everything. Runs with stderr sent
+ * to the log: libxenstat prints its complaints there.
+ */
+static xenstat_node *
+xen_stat_node(struct xen *x)
+{
+	static const unsigned flags[] = {
+		XENSTAT_NETWORK | XENSTAT_VBD, XENSTAT_NETWORK, XENSTAT_VBD, 0,
+	};
+	xenstat_node *node = NULL;
+	int saved = xen_log_quiet_begin(x->log);
+
+	for (size_t i = 0; i < sizeof flags / sizeof flags[0] && node == NULL; i++) {
+		node = xenstat_get_node(x->stat, flags[i]);
+		if (node == NULL)
+			xen_log_note(x->log, "libxenstat failed with flags %#x: %s", flags[i], strerror(errno));
+	}
+	xen_log_quiet_end(x->log, saved);
+	return node;
+}
+
+static int
+xen_sample(struct hv *hv, struct sample *out, uint64_t interval_ns, struct err *e)
+{
+	struct xen *x = hv->priv;
+	xenstat_domain **doms;
+	xenstat_node *node;
+	unsigned n, m = 0;
+	uint64_t now;
+	int rc = 0;
+
+	(void)interval_ns;   /* the real clock decides */
+	sample_clear(out);
+	now = xen_now_ns();
+	out->time_ns = now;
+	node = xen_stat_node(x);
+	if (node == NULL)
+		return err_set(e, "libxenstat could not read the domains of this host (details in %s)",
+		               xen_log_path(x->log)[0] ? xen_log_path(x->log) : "no log file");
+	hv->host.tot_mem_kb = xenstat_node_tot_mem(node) / 1024;
+	hv->host.free_mem_kb = xenstat_node_free_mem(node) / 1024;
+	out->host = hv->host;
+	n = xenstat_node_num_domains(node);
+	doms = calloc(n ? n : 1, sizeof *doms);
+	if (doms == NULL) {
+		xenstat_free_node(node);
+		return err_set(e, "out of memory reading %u domains", n);
+	}
+	for (unsigned i = 0; i < n; i++)
+		if ((doms[m] = xenstat_node_domain_by_index(node, i)) != NULL)
+			m++;
+	qsort(doms, m, sizeof *doms, xen_cmp_domain);
+	rc = xen_sync_devices(x, doms, m, now, e);
+	for (unsigned i = 0; i < m && rc == 0; i++)
+		rc = xen_add_domain(x, doms[i], out, now, e);
+	free(doms);
+	xenstat_free_node(node);
+	return rc;
+}
+
+/* ---- one domain, for the action API's read-back ---- */
+
+static void
+xen_read_vifs(struct xen *x, uint32_t domid, struct sample_domain *d, const unsigned *ids, size_t n)
+{
+	for (size_t i = 0; i < n && i < d->n_vifs; i++) {
+		struct sample_vif *v = &d->vifs[i];
+		v->devid = ids[i];
+		xen_vif_name(&x->vifs, x->xs, domid, ids[i], xen_now_ns(), v->ifname, sizeof v->ifname);
+		if (xen_vif_counters_sysfs(v, XEN_SYSFS_NET) < 0) {
+			char name[SAMPLE_DEV_MAX];
+			str_copy(name, v->ifname, sizeof name);
+			memset(v, 0, sizeof *v);   /* no counters rather than half of them */
+			v->devid = ids[i];
+			str_copy(v->ifname, name, sizeof v->ifname);
+		}
+	}
+}
+
+static void
+xen_read_vbds(struct xen *x, uint32_t domid, struct sample_domain *d, const unsigned *ids, size_t n)
+{
+	for (size_t i = 0; i < n && i < d->n_vbds; i++) {
+		struct sample_vbd *v = &d->vbds[i];
+		const struct xen_vbd_entry *ent = xen_vbdcache_find(&x->vbds, domid, ids[i]);
+		struct xen_vbd_key key = { .domid = domid, .devid = ids[i], .xenstat_type = XEN_VBD_TYPE_NONE };
+		struct xen_vbd_entry probed;
+		v->devid = ids[i];
+		xen_map_vbd_name(v->devid, v->name, sizeof v->name);
+		if (ent == NULL) {   /* not sampled yet: xenstore's facts, no task figures */
+			xen_vbd_probe(&x->vbds, &key, &probed);
+			probed.owns_delay = false;
+			ent = &probed;
+		}
+		xen_vbd_fill(&x->vbds, ent, v);
+		if (strcmp(v->backend, "blkback") == 0 || strcmp(v->backend, "tap") == 0) {
+			struct sample_vbd s = *v;
+			if (xen_vbd_counters_sysfs(&s, domid, XEN_SYSFS_BACKEND) == 0)
+				*v = s;
+		}
+	}
+}
+
+static void
+xen_read_name(struct xen *x, uint32_t domid, char *buf, size_t len)
+{
+	char *name = libxl_domid_to_name(x->ctx, domid);
+
+	str_copy(buf, name != NULL ? name : "", len);
+	free(name);
+}
+
+/* The domain itself from libxl_domain_info: name, state, time, memory. */
+static int
+xen_read_info(struct xen *x, uint32_t domid, struct sample_domain *out, struct err *e)
+{
+	libxl_dominfo info;
+	int rc;
+
+	xen_log_clear(x->log);
+	libxl_dominfo_init(&info);
+	rc = libxl_domain_info(x->ctx, &info, domid);
+	if (rc == 0) {
+		out->domid = domid;
+		xen_read_name(x, domid, out->name, sizeof out->name);
+		out->state = xen_state_from_dominfo(&info);
+		out->cpu_ns = info.cpu_time;
+		out->mem_kb = info.current_memkb;
+		out->maxmem_kb = info.max_memkb >= (uint64_t)UINT_MAX * 4 ? 0 : info.max_memkb;
+	}
+	libxl_dominfo_dispose(&info);
+	if (rc == ERROR_DOMAIN_NOTFOUND)
+		return err_set(e, "domain %u does not exist (any more)", (unsigned)domid);
+	if (rc != 0)
+		return err_set(e, "cannot read domain %u: %s", (unsigned)domid, xen_why(x, rc));
+	return 0;
+}
+
+/*
+ * One domain as libxl, xenstore and sysfs show it now. Its vifs and vbds are
+ * listed from xenstore with their sysfs counters (blkback only for vbds).
+ */
+static int
+xen_read_domain(struct hv *hv, uint32_t domid, struct sample_domain *out, struct err *e)
+{
+	struct xen *x = hv->priv;
+	unsigned vif_ids[XEN_READ_MAX_DEVS], vbd_ids[XEN_READ_MAX_DEVS];
+	struct sample_domain info;
+	struct xen_dom_read r;
+	size_t nvif, nvbd;
+
+	memset(out, 0, sizeof *out);
+	memset(&info, 0, sizeof info);
+	if (xen_read_info(x, domid, &info, e) < 0)
+		return -1;
+	if (!xen_dom_read(x, domid, &r))
+		return err_set(e, "domain %u does not exist (any more)", (unsigned)domid);
+	nvif = xen_xs_list_ids(x->xs, vif_ids, XEN_READ_MAX_DEVS, "/local/domain/%u/device/vif", (unsigned)domid);
+	nvbd = xen_xs_list_ids(x->xs, vbd_ids, XEN_READ_MAX_DEVS, "/local/domain/%u/device/vbd", (unsigned)domid);
+	*out = info;
+	if (!sample_domain_alloc(out, r.vcpus ? (size_t)r.n_vcpus : 0, nvif, nvbd)) {
+		xen_dom_read_free(&r);
+		return err_set(e, "out of memory reading domain %u", (unsigned)domid);
+	}
+	if (r.sched_rc == 0)
+		xen_sched_fill(&r.sched, out);
+	if (r.vcpus != NULL)
+		xen_fill_vcpus(out, r.vcpus, r.n_vcpus);
+	xen_dom_read_free(&r);
+	xen_read_vifs(x, domid, out, vif_ids, nvif);
+	xen_read_vbds(x, domid, out, vbd_ids, nvbd);
+	return 0;
+}
+
+/* ---- actions ---- */
+
+/* The domain's vcpu count (vcpu_max_id + 1), or -1 with a message. */
+static int
+xen_domain_vcpus(struct xen *x, uint32_t domid, unsigned *nvcpus, bool *paused, struct err *e)
+{
+	libxl_dominfo info;
+	int rc;
+
+	libxl_dominfo_init(&info);
+	xen_log_clear(x->log);
+	rc = libxl_domain_info(x->ctx, &info, domid);
+	if (rc == 0) {
+		*nvcpus = info.vcpu_max_id + 1;
+		if (paused != NULL)
+			*paused = info.paused;
+	}
+	libxl_dominfo_dispose(&info);
+	if (rc == ERROR_DOMAIN_NOTFOUND)
+		return err_set(e, "domain %u does not exist (any more)", (unsigned)domid);
+	if (rc != 0)
+		return err_set(e, "cannot read domain %u: %s", (unsigned)domid, xen_why(x, rc));
+	return 0;
+}
+
+/* Reads the domain's scheduler back; weight and cap exist only under credit and credit2. */
+static int
+xen_sched_for_set(struct xen *x, uint32_t domid, const char *what, libxl_scheduler *sched,
+                  struct err *e)
+{
+	libxl_domain_sched_params cur;
+	int rc;
+
+	xen_log_clear(x->log);
+	rc = xen_sched_read(x, domid, &cur);
+	*sched = cur.sched;
+	libxl_domain_sched_params_dispose(&cur);
+	if (rc == ERROR_DOMAIN_NOTFOUND || (rc != 0 && xen_domain_gone(x, domid)))
+		return err_set(e, "domain %u does not exist (any more)", (unsigned)domid);
+	if (rc != 0)
+		return err_set(e, "cannot read the scheduler parameters of domain %u: %s",
+		               (unsigned)domid, xen_why(x, rc));
+	if (*sched != LIBXL_SCHEDULER_CREDIT && *sched != LIBXL_SCHEDULER_CREDIT2)
+		return err_set(e, "domain %u runs under the %s scheduler, which has no %s",
+		               (unsigned)domid, libxl_scheduler_to_string(*sched), what);
+	return 0;
+}
+
+/* Sets one parameter; the others stay at LIBXL_DOMAIN_SCHED_PARAM_*_DEFAULT (unchanged). */
+static int
+xen_sched_set(struct xen *x, uint32_t domid, libxl_scheduler sched, int weight, int cap,
+              const char *what, unsigned value, struct err *e)
+{
+	libxl_domain_sched_params p;
+	int rc;
+
+	libxl_domain_sched_params_init(&p);
+	p.sched = sched;
+	p.weight = weight;
+	p.cap = cap;
+	xen_log_clear(x->log);
+	rc = libxl_domain_sched_params_set(x->ctx, domid, &p);
+	libxl_domain_sched_params_dispose(&p);
+	if (rc != 0)
+		return err_set(e, "libxl refused %s %u for domain %u: %s", what, value,
+		               (unsigned)domid, xen_why(x, rc));
+	return 0;
+}
+
+static int
+xen_set_weight(struct hv *hv, uint32_t domid, unsigned weight, struct err *e)
+{
+	struct xen *x = hv->priv;
+	libxl_scheduler sched;
+
+	if (weight < XEN_WEIGHT_MIN || weight > XEN_WEIGHT_MAX)
+		return err_set(e, "a weight must be from %d to %d (the scheduler's range), not %u",
+		               XEN_WEIGHT_MIN, XEN_WEIGHT_MAX, weight);
+	if (xen_sched_for_set(x, domid, "weight", &sched, e) < 0)
+		return -1;
+	return xen_sched_set(x, domid, sched, (int)weight, LIBXL_DOMAIN_SCHED_PARAM_CAP_DEFAULT,
+	                     "weight", weight, e);
+}
+
+static int
+xen_set_cap(struct hv *hv, uint32_t domid, unsigned cap, struct err *e)
+{
+	struct xen *x = hv->priv;
+	libxl_scheduler sched;
+	unsigned nvcpus;
+
+	if (xen_domain_vcpus(x, domid, &nvcpus, NULL, e) < 0)
+		return -1;
+	if (cap > 100 * nvcpus)
+		return err_set(e, "a cap must be from 0 (no cap) to %u (100 x %u vcpus) for domain %u, not %u",
+		               100 * nvcpus, nvcpus, (unsigned)domid, cap);
+	if (xen_sched_for_set(x, domid, "cap", &sched, e) < 0)
+		return -1;
+	return xen_sched_set(x, domid, sched, LIBXL_DOMAIN_SCHED_PARAM_WEIGHT_DEFAULT, (int)cap,
+	                     "cap", cap, e);
+}
+
+/* Checks a cpu set against the host's pCPUs and turns it into a libxl bitmap. */
+static int
+xen_cpuset_bitmap(struct xen *x, const struct cpuset *cpus, libxl_bitmap *map, struct err *e)
+{
+	unsigned nr = x->hv.host.nr_pcpus;
+
+	if (cpuset_count(cpus) == 0)
+		return err_set(e, "an empty CPU set would leave the vcpu nowhere to run");
+	for (unsigned i = nr; i < SAMPLE_MAX_PCPUS; i++)
+		if (cpuset_has(cpus, i))
+			return err_set(e, "CPU %u does not exist: this host has %u pCPUs (0-%u)",
+			               i, nr, nr ? nr - 1 : 0);
+	libxl_bitmap_init(map);
+	if (libxl_cpu_bitmap_alloc(x->ctx, map, 0) != 0)
+		return err_set(e, "cannot allocate a CPU map: %s", xen_why(x, ERROR_NOMEM));
+	for (unsigned i = 0; i < nr; i++)
+		if (cpuset_has(cpus, i)) {
+			if (!libxl_bitmap_cpu_valid(map, (int)i)) {
+				libxl_bitmap_dispose(map);
+				return err_set(e, "CPU %u is beyond what Xen reports for this host", i);
+			}
+			libxl_bitmap_set(map, (int)i);
+		}
+	return 0;
+}
+
+static int
+xen_pin_vcpu(struct hv *hv, uint32_t domid, int vcpu, const struct cpuset *cpus, struct err *e)
+{
+	struct xen *x = hv->priv;
+	libxl_bitmap map;
+	unsigned nvcpus;
+	int rc;
+
+	if (xen_domain_vcpus(x, domid, &nvcpus, NULL, e) < 0)
+		return -1;
+	if (vcpu >= (int)nvcpus)
+		return err_set(e, "domain %u has %u vcpus (0-%u): there is no vcpu %d",
+		               (unsigned)domid, nvcpus, nvcpus - 1, vcpu);
+	if (xen_cpuset_bitmap(x, cpus, &map, e) < 0)
+		return -1;
+	xen_log_clear(x->log);
+	if (vcpu < 0)
+		rc = libxl_set_vcpuaffinity_all(x->ctx, domid, nvcpus, &map, NULL);
+	else
+		rc = libxl_set_vcpuaffinity(x->ctx, domid, (uint32_t)vcpu, &map, NULL);
+	libxl_bitmap_dispose(&map);
+	if (rc != 0)
+		return err_set(e, "libxl could not pin %s of domain %u: %s",
+		               vcpu < 0 ? "the vcpus" : "the vcpu", (unsigned)domid, xen_why(x, rc));
+	return 0;
+}
+
+/*
+ * Xen counts pauses by the toolstack: pausing twice needs two unpauses. So a
+ * domain already in the asked state is left alone.
+ */
+static int
+xen_set_paused(struct hv *hv, uint32_t domid, bool paused, struct err *e)
+{
+	struct xen *x = hv->priv;
+	unsigned nvcpus;
+	bool now_paused = false;
+	int rc;
+
+	if (domid == 0)
+		return err_set(e, "dom0 cannot be paused: domtop and the toolstack run in it");
+	if (xen_domain_vcpus(x, domid, &nvcpus, &now_paused, e) < 0)
+		return -1;
+	if (now_paused == paused)
+		return 0;
+	xen_log_clear(x->log);
+	rc = paused ? libxl_domain_pause(x->ctx, domid, NULL) : libxl_domain_unpause(x->ctx, domid, NULL);
+	if (rc != 0)
+		return err_set(e, "libxl could not %s domain %u: %s", paused ? "pause" : "unpause",
+		               (unsigned)domid, xen_why(x, rc));
+	return 0;
+}
+
+/* ---- open and close ---- */
+
+static void
+xen_close(struct hv *hv)
+{
+	struct xen *x = hv->priv;
+	int saved;
+
+	xen_vbdcache_free(&x->vbds);
+	xen_vifmap_free(&x->vifs);
+	free(x->vbd_keys);
+	if (x->xs != NULL)
+		xs_close(x->xs);
+	if (x->stat != NULL) {
+		saved = xen_log_quiet_begin(x->log);
+		xenstat_uninit(x->stat);
+		xen_log_quiet_end(x->log, saved);
+	}
+	if (x->ctx != NULL)
+		libxl_ctx_free(x->ctx);
+	xen_log_close(x->log);
+	free(x);
+}
+
+static const struct hv_ops xen_ops = {
+	.name = "xen",
+	.sample = xen_sample,
+	.read_domain = xen_read_domain,
+	.set_weight = xen_set_weight,
+	.set_cap = xen_set_cap,
+	.pin_vcpu = xen_pin_vcpu,
+	.set_paused = xen_set_paused,
+	.close = xen_close,
+};
+
+/* The scheduler of cpupool 0, where new domains go, as Xen reports it. */
+static void
+xen_read_sched_name(struct xen *x, char *buf, size_t len)
+{
+	libxl_cpupoolinfo pool;
+	int sched;
+
+	libxl_cpupoolinfo_init(&pool);
+	if (libxl_cpupool_info(x->ctx, &pool, 0) == 0)
+		sched = pool.sched;
+	else
+		sched = libxl_get_scheduler(x->ctx);
+	libxl_cpupoolinfo_dispose(&pool);
+	str_copy(buf, sched >= 0 && libxl_scheduler_to_string((libxl_scheduler)sched) ?
+	         libxl_scheduler_to_string((libxl_scheduler)sched) : "unknown", len);
+}
+
+static int
+xen_read_host(struct xen *x, struct err *e)
+{
+	struct sample_host *h = &x->hv.host;
+	const libxl_version_info *ver;
+	libxl_physinfo phys;
+	long page_kb = sysconf(_SC_PAGESIZE) / 1024;
+	int rc;
+
+	if (gethostname(h->hostname, sizeof h->hostname) < 0)
+		str_copy(h->hostname, "dom0", sizeof h->hostname);
+	h->hostname[sizeof h->hostname - 1] = '\0';
+	ver = libxl_get_version_info(x->ctx);
+	if (ver != NULL)
+		snprintf(h->hypervisor, sizeof h->hypervisor, "Xen %d.%d",
+		         ver->xen_version_major, ver->xen_version_minor);
+	else
+		str_copy(h->hypervisor, "Xen", sizeof h->hypervisor);
+	xen_read_sched_name(x, h->sched, sizeof h->sched);
+	libxl_physinfo_init(&phys);
+	xen_log_clear(x->log);
+	rc = libxl_get_physinfo(x->ctx, &phys);
+	if (rc == 0) {
+		h->nr_pcpus = phys.nr_cpus;
+		h->cpu_mhz = phys.cpu_khz / 1000;
+		h->tot_mem_kb = phys.total_pages * (uint64_t)(page_kb > 0 ? page_kb : 4);
+		h->free_mem_kb = phys.free_pages * (uint64_t)(page_kb > 0 ? page_kb : 4);
+	}
+	libxl_physinfo_dispose(&phys);
+	if (rc != 0)
+		return err_set(e, "cannot read the host's CPUs and memory from Xen: %s", xen_why(x, rc));
+	if (h->nr_pcpus > SAMPLE_MAX_PCPUS)
+		h->nr_pcpus = SAMPLE_MAX_PCPUS;
+	return 0;
+}
+
+static int
+xen_open_libs(struct xen *x, struct err *e)
+{
+	int saved, rc;
+
+	rc = libxl_ctx_alloc(&x->ctx, LIBXL_VERSION, 0, xen_log_logger(x->log));
+	if (rc != 0) {
+		x->ctx = NULL;
+		return err_set(e, "cannot open libxl: %s (run domtop on dom0 as root, or try `domtop --demo`)",
+		               xen_why(x, rc));
+	}
+	/*
+	 * Child processes: libxl reaps children while it has any of its own
+	 * (libxl_sigchld_owner_libxl). Before the console attach or a backup
+	 * job forks children of domtop's own, set the mode here, right after
+	 * the context is made: libxl_childproc_setmode(x->ctx, &hooks, NULL)
+	 * with hooks.chldowner = libxl_sigchld_owner_libxl_always_selective_reap
+	 * (or libxl_sigchld_owner_mainloop, with the event loop calling
+	 * libxl_childproc_reaped), so that domtop's waitpid() gets its children.
+	 */
+	saved = xen_log_quiet_begin(x->log);
+	x->stat = xenstat_init();
+	xen_log_quiet_end(x->log, saved);
+	if (x->stat == NULL)
+		return err_set(e, "libxenstat could not open the hypervisor interface (details in %s)",
+		               xen_log_path(x->log)[0] ? xen_log_path(x->log) : "no log file");
+	x->xs = xs_open(0);
+	if (x->xs == NULL)
+		return err_set(e, "cannot open xenstore: %s (is xenstored running?)", strerror(errno));
+	return 0;
+}
+
+int
+hv_xen_open(struct hv **out, struct err *e)
+{
+	struct xen *x;
+
+	*out = NULL;
+	if (xen_probe_dom0("", e) < 0)
+		return -1;
+	x = calloc(1, sizeof *x);
+	if (x == NULL)
+		return err_set(e, "out of memory opening the Xen backend");
+	x->hv.ops = &xen_ops;
+	x->hv.priv = x;
+	xen_vifmap_init(&x->vifs, XEN_SYSFS_NET);
+	if (xen_log_open(&x->log, NULL, e) < 0) {
+		free(x);
+		return -1;
+	}
+	if (xen_open_libs(x, e) < 0 || xen_read_host(x, e) < 0) {
+		xen_close(&x->hv);
+		return -1;
+	}
+	xen_vbdcache_init(&x->vbds, x->xs, "/proc");
+	xen_log_note(x->log, "opened: %s, %s scheduler, %u pCPUs", x->hv.host.hypervisor,
+	             x->hv.host.sched, x->hv.host.nr_pcpus);
+	*out = &x->hv;
+	return 0;
+}

@@ -1,0 +1,234 @@
+/*
+ * xen_log.c: the log file of the Xen libraries (see xen_log.h). A
+ * xentoollog logger of our own: it writes each message as one dated line and
+ * keeps the last error for the operator's message.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backend/str.h"
+#include "backend/xen_log.h"
+#include "backend/xen_map.h"
+
+#define XEN_LOG_MIN_LEVEL XTL_INFO   /* libxl's debug chatter stays out */
+
+struct xen_log {
+	xentoollog_logger vtable;     /* first: libxl calls through it */
+	FILE *f;
+	char path[PATH_MAX];
+	char last[ERR_MSG_MAX];
+};
+
+static void
+xen_log_line(struct xen_log *l, const char *level, const char *context, const char *msg)
+{
+	char stamp[32];
+	struct tm tm;
+	time_t now;
+
+	if (l->f == NULL)
+		return;
+	now = time(NULL);
+	if (localtime_r(&now, &tm) == NULL ||
+	    strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		stamp[0] = '\0';
+	fprintf(l->f, "%s domtop[%ld] %s%s%s: %s\n", stamp, (long)getpid(),
+	        context ? context : "", context ? " " : "", level, msg);
+	fflush(l->f);
+}
+
+static void
+xen_log_vmessage(xentoollog_logger *lg, xentoollog_level level, int errnoval,
+                 const char *context, const char *format, va_list al)
+{
+	struct xen_log *l = (struct xen_log *)lg;
+	char msg[ERR_MSG_MAX];
+	size_t n;
+
+	vsnprintf(msg, sizeof msg, format, al);
+	n = strlen(msg);
+	if (errnoval >= 0 && n + 3 < sizeof msg)
+		snprintf(msg + n, sizeof msg - n, ": %s", strerror(errnoval));
+	if (level >= XTL_ERROR)
+		str_copy(l->last, xen_map_tidy_libxl_msg(msg), sizeof l->last);
+	if (level >= XEN_LOG_MIN_LEVEL)
+		xen_log_line(l, xtl_level_to_string(level), context, msg);
+}
+
+static void
+xen_log_destroy(xentoollog_logger *lg)
+{
+	(void)lg;   /* the memory is xen_log_close's */
+}
+
+/* mkdir -p of an absolute path, mode 0750. */
+static int
+xen_log_mkdirs(const char *dir)
+{
+	char buf[PATH_MAX];
+	size_t n = str_copy(buf, dir, sizeof buf);
+
+	if (n >= sizeof buf || buf[0] != '/')
+		return -1;
+	for (char *p = buf + 1; ; p++) {
+		if (*p == '/' || *p == '\0') {
+			char c = *p;
+			*p = '\0';
+			if (mkdir(buf, 0750) < 0 && errno != EEXIST)
+				return -1;
+			*p = c;
+			if (c == '\0')
+				break;
+		}
+	}
+	return 0;
+}
+
+static FILE *
+xen_log_try_dir(const char *dir, char *path, size_t len)
+{
+	FILE *f;
+
+	if (xen_log_mkdirs(dir) < 0)
+		return NULL;
+	if ((size_t)snprintf(path, len, "%s/xen.log", dir) >= len)
+		return NULL;
+	f = fopen(path, "ae");
+	return f;
+}
+
+static FILE *
+xen_log_open_default(char *path, size_t len)
+{
+	char dir[PATH_MAX];
+	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	FILE *f;
+
+	if ((f = xen_log_try_dir("/var/log/domtop", path, len)) != NULL)
+		return f;
+	if (xdg != NULL && xdg[0] == '/' &&
+	    (size_t)snprintf(dir, sizeof dir, "%s/domtop", xdg) < sizeof dir &&
+	    (f = xen_log_try_dir(dir, path, len)) != NULL)
+		return f;
+	if (home != NULL && home[0] == '/' &&
+	    (size_t)snprintf(dir, sizeof dir, "%s/.local/state/domtop", home) < sizeof dir &&
+	    (f = xen_log_try_dir(dir, path, len)) != NULL)
+		return f;
+	path[0] = '\0';
+	return NULL;
+}
+
+int
+xen_log_open(struct xen_log **out, const char *path, struct err *e)
+{
+	struct xen_log *l = calloc(1, sizeof *l);
+
+	*out = NULL;
+	if (l == NULL)
+		return err_set(e, "out of memory opening the Xen log");
+	l->vtable.vmessage = xen_log_vmessage;
+	l->vtable.progress = NULL;
+	l->vtable.destroy = xen_log_destroy;
+	if (path != NULL) {
+		l->f = fopen(path, "ae");
+		if (l->f == NULL) {
+			int saved = errno;
+			free(l);
+			return err_set(e, "cannot open the Xen log %s: %s", path, strerror(saved));
+		}
+		str_copy(l->path, path, sizeof l->path);
+	} else {
+		l->f = xen_log_open_default(l->path, sizeof l->path);
+	}
+	*out = l;
+	return 0;
+}
+
+void
+xen_log_close(struct xen_log *l)
+{
+	if (l == NULL)
+		return;
+	if (l->f != NULL)
+		fclose(l->f);
+	free(l);
+}
+
+xentoollog_logger *
+xen_log_logger(struct xen_log *l)
+{
+	return &l->vtable;
+}
+
+const char *
+xen_log_path(const struct xen_log *l)
+{
+	return l->path;
+}
+
+const char *
+xen_log_last(const struct xen_log *l)
+{
+	return l->last;
+}
+
+void
+xen_log_clear(struct xen_log *l)
+{
+	l->last[0] = '\0';
+}
+
+void
+xen_log_note(struct xen_log *l, const char *fmt, ...)
+{
+	char msg[ERR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	xen_log_line(l, "info", "domtop", msg);
+}
+
+int
+xen_log_quiet_begin(struct xen_log *l)
+{
+	int target, saved;
+
+	fflush(stderr);
+	if (l->f != NULL) {
+		fflush(l->f);
+		target = fileno(l->f);
+	} else {
+		target = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	}
+	if (target < 0)
+		return -1;
+	saved = fcntl(2, F_DUPFD_CLOEXEC, 3);
+	if (saved >= 0 && dup2(target, 2) < 0) {
+		close(saved);
+		saved = -1;
+	}
+	if (l->f == NULL)
+		close(target);
+	return saved;
+}
+
+void
+xen_log_quiet_end(struct xen_log *l, int saved)
+{
+	(void)l;
+	if (saved < 0)
+		return;
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+}

@@ -1,0 +1,375 @@
+#!/bin/sh
+# Xen lab check of domtop's Xen backend (runs in dom0; needs domtop in the image). What domtop
+# reads is compared with xl and xentop taken at the same time, and every CPU action domtop
+# applies is read back with xl:
+#  - domains, domids, names, states, vcpus, memory: `domtop -b` against `xl list`
+#  - weight and cap: against `xl sched-credit2` (or sched-credit)
+#  - vcpu hard affinity and placement: `domtop --json` against `xl vcpu-list`
+#  - CPU%: domtop and `xentop -b` sampling side by side, within 15 points
+#  - vif name and byte counters: against /sys/class/net/<vif>/statistics and xentop
+#  - vbd name, backend, sectors, IO scheduler: against sysfs
+#  - actions: weight, cap (the other parameter unchanged), pin, pause, unpause; refusals
+#  - libxl never writes to the terminal: a refused action prints one domtop line
+#  - a domain destroyed and created again while domtop samples: no crash, listed again
+#  - a vif renamed in dom0 (as vifname= does) keeps its counters under the new name
+#  - with checks/domtop-hvcheck (built by hand, added with run.sh --add): the backend's own
+#    refusals, read_domain, idempotent pause, each sched parameter set alone
+# Prints PASS/FAIL lines and "xen-lab: N passed, N failed"; exports the raw outputs.
+. /lab/lib.sh
+. /lab/env
+
+CPU=$LAB_GUEST_CPU
+NET=$LAB_GUEST_NET
+SCHED_CMD=sched-$LAB_SCHED
+OUT=/tmp/domtop-check
+AUDIT=$OUT/audit.log
+mkdir -p "$OUT"
+
+dt() { domtop --audit-log "$AUDIT" "$@"; }
+
+# The last frame of `domtop -b` output: the lines after the last "ID NAME" header.
+last_frame() { awk '/^ *ID +NAME/ { n = NR; delete rows; k = 0; next } n { rows[++k] = $0 }
+                    END { for (i = 1; i <= k; i++) print rows[i] }' "$1"; }
+# Field F of domain NAME's row in a domtop frame (1 ID, 2 NAME, 3 STATE, 4 CPU%, 5 WEIGHT,
+# 6 CAP, ... 10 VCPUS).
+dt_field() { awk -v d="$2" -v f="$3" '$2 == d { print $f; exit }' "$1"; }
+
+# One JSON object per line; split into one record per {"id": so each domain's record
+# starts with `N,"name":` and its vcpus follow as `N,"online":`.
+json_records() { tail -n 1 "$1" | sed 's/{"id":/\n/g'; }
+# The record lines of domain NAME (its own line and its vcpus' lines).
+json_domain() {
+    json_records "$1" | awk -v d="$2" '/^[0-9]+,"name":/ { on = index($0, "\"name\":\"" d "\"") > 0 }
+                                      on { print }'
+}
+json_get() { sed -n "s/.*\"$1\":\"\\{0,1\\}\\([^,\"}]*\\).*/\\1/p" | head -n 1; }
+# Hard affinity of vcpu V from domtop's JSON and from xl vcpu-list.
+dt_affinity() { json_domain "$1" "$2" | grep "^$3,\"online\"" | json_get affinity; }
+xl_affinity() { xl vcpu-list "$1" | awk -v v="$2" 'NR > 1 && $3 == v { print $7 }'; }
+xl_weight() { xl $SCHED_CMD -d "$1" | awk -v d="$1" '$1 == d { print $3 }'; }
+xl_cap() { xl $SCHED_CMD -d "$1" | awk -v d="$1" '$1 == d { print $4 }'; }
+xl_state() { xl list "$1" | awk 'NR == 2 { print $5 }'; }
+
+check_present() {
+    if command -v domtop >/dev/null 2>&1; then
+        lab_pass "domtop is in the image ($(domtop --version 2>&1))"
+        return 0
+    fi
+    lab_fail "domtop is not in the image (tests/xen-lab/build.sh could not build it)"
+    return 1
+}
+
+# Domains, ids, states, vcpus, memory, weight, cap against xl, taken together.
+check_domains() {
+    dt -b -i 2 -d 1 >"$OUT/batch.txt" 2>"$OUT/batch.err"
+    rc=$?
+    [ $rc = 0 ] && lab_pass "domtop -b -i 2 -d 1 exits 0" ||
+        lab_fail "domtop -b exit $rc: $(head -c 300 "$OUT/batch.err")"
+    xl list >"$OUT/xl-list.txt" 2>&1
+    xl $SCHED_CMD >"$OUT/xl-sched.txt" 2>&1
+    cat "$OUT/batch.txt" "$OUT/xl-list.txt" "$OUT/xl-sched.txt"
+    last_frame "$OUT/batch.txt" >"$OUT/frame.txt"
+    # same set of domains with the same ids
+    dtset=$(awk '{ print $1 ":" $2 }' "$OUT/frame.txt" | sort | tr '\n' ' ')
+    xlset=$(awk 'NR > 1 { print $2 ":" $1 }' "$OUT/xl-list.txt" | sort | tr '\n' ' ')
+    [ -n "$dtset" ] && [ "$dtset" = "$xlset" ] && lab_pass "domtop and xl list show the same domains: $dtset" ||
+        lab_fail "domains differ: domtop '$dtset', xl list '$xlset'"
+    for d in Domain-0 "$CPU" "$NET"; do
+        v_dt=$(dt_field "$OUT/frame.txt" "$d" 10)
+        v_xl=$(awk -v d="$d" '$1 == d { print $4 }' "$OUT/xl-list.txt")
+        [ "$v_dt" = "$v_xl" ] && lab_pass "$d: vcpus $v_dt as xl list" ||
+            lab_fail "$d: vcpus domtop '$v_dt', xl list '$v_xl'"
+        w_dt=$(dt_field "$OUT/frame.txt" "$d" 5)
+        c_dt=$(dt_field "$OUT/frame.txt" "$d" 6)
+        w_xl=$(awk -v d="$d" '$1 == d { print $3 }' "$OUT/xl-sched.txt")
+        c_xl=$(awk -v d="$d" '$1 == d { print $4 }' "$OUT/xl-sched.txt")
+        [ "$w_dt/$c_dt" = "$w_xl/$c_xl" ] && lab_pass "$d: weight/cap $w_dt/$c_dt as xl $SCHED_CMD" ||
+            lab_fail "$d: weight/cap domtop '$w_dt/$c_dt', xl '$w_xl/$c_xl'"
+        # paused is the stable flag to compare (running/blocked change from moment to moment)
+        s_dt=$(dt_field "$OUT/frame.txt" "$d" 3)
+        s_xl=$(awk -v d="$d" '$1 == d { print $5 }' "$OUT/xl-list.txt")
+        p_dt=no; case $s_dt in *p*) p_dt=yes ;; esac
+        p_xl=no; case $s_xl in *p*) p_xl=yes ;; esac
+        [ "$p_dt" = "$p_xl" ] && lab_pass "$d: state $s_dt (xl $s_xl), paused=$p_dt in both" ||
+            lab_fail "$d: state domtop '$s_dt', xl '$s_xl'"
+    done
+    h=$(head -n 1 "$OUT/batch.txt")
+    case $h in *"sched $LAB_SCHED"*) lab_pass "domtop header shows the scheduler read back: $LAB_SCHED" ;;
+        *) lab_fail "domtop header '$h' does not show sched $LAB_SCHED" ;; esac
+}
+
+check_json() {
+    dt --json -i 2 -d 1 >"$OUT/sample.json" 2>"$OUT/json.err"
+    rc=$?
+    n=$(wc -l <"$OUT/sample.json")
+    [ $rc = 0 ] && [ "$n" = 2 ] && lab_pass "domtop --json -i 2: 2 lines, exit 0" ||
+        lab_fail "domtop --json: exit $rc, $n lines: $(head -c 300 "$OUT/json.err")"
+    xl vcpu-list >"$OUT/xl-vcpu-list.txt" 2>&1
+    xl list -l >/dev/null 2>&1
+    cat "$OUT/xl-vcpu-list.txt"
+    for v in 0 1; do
+        a=$(dt_affinity "$OUT/sample.json" "$CPU" $v)
+        b=$(xl_affinity "$CPU" $v)
+        [ -n "$a" ] && [ "$a" = "$b" ] && lab_pass "$CPU vcpu $v: hard affinity '$a' as xl vcpu-list" ||
+            lab_fail "$CPU vcpu $v: affinity domtop '$a', xl '$b'"
+    done
+    # memory: domtop mem_kb against xl list's MiB
+    for d in "$CPU" "$NET"; do
+        kb=$(json_domain "$OUT/sample.json" "$d" | head -n 1 | json_get mem_kb)
+        mb=$(awk -v d="$d" '$1 == d { print $3 }' "$OUT/xl-list.txt")
+        [ -n "$kb" ] && [ $((kb / 1024)) -ge $((mb - 1)) ] && [ $((kb / 1024)) -le $((mb + 1)) ] &&
+            lab_pass "$d: mem_kb $kb = $((kb / 1024)) MiB, xl list $mb MiB" ||
+            lab_fail "$d: mem_kb '$kb', xl list '$mb' MiB"
+    done
+}
+
+# domtop and xentop sample side by side; compare guest-cpu's CPU% in the last frames.
+check_cpu_pct() {
+    xentop -b -i 4 -d 1 >"$OUT/xentop.txt" 2>&1 &
+    xt=$!
+    dt -b -i 4 -d 1 >"$OUT/batch-cpu.txt" 2>&1
+    wait $xt
+    cat "$OUT/xentop.txt" "$OUT/batch-cpu.txt"
+    x=$(awk '/NAME/ { n++ } n >= 2' "$OUT/xentop.txt" | awk -v d="$CPU" '$1 == d { s += $4; k++ }
+        END { if (k) printf "%d", s / k }')
+    y=$(awk '/^ *ID +NAME/ { n++ } n >= 2' "$OUT/batch-cpu.txt" | awk -v d="$CPU" '$2 == d { s += $4; k++ }
+        END { if (k) printf "%d", s / k }')
+    if [ -n "$x" ] && [ -n "$y" ]; then
+        diff=$((x > y ? x - y : y - x))
+        [ $diff -le 15 ] && lab_pass "$CPU CPU%: domtop $y, xentop $x (within 15 points)" ||
+            lab_fail "$CPU CPU%: domtop $y, xentop $x (differ by $diff)"
+    else
+        lab_fail "$CPU CPU%: domtop '$y', xentop '$x'"
+    fi
+    tx=$(awk '/NAME/ { n++ } n >= 2' "$OUT/xentop.txt" | awk -v d="$NET" '$1 == d { v = $11 } END { print v }')
+    echo "xentop $NET NETTX(k) last frame: $tx"
+}
+
+check_vif_vbd() {
+    # one fresh sample, then sysfs at once: the guest writes 1 MiB every 5 s, sends 60 kB/s
+    dt --json -i 1 >"$OUT/vif.json" 2>&1
+    rx_sys=$(cat "/sys/class/net/vif$LAB_GUEST_NET_DOMID.0/statistics/rx_bytes" 2>/dev/null)
+    sys=/sys/bus/xen-backend/devices/vbd-$LAB_GUEST_NET_DOMID-51712/statistics
+    rs_sys=$(cat $sys/rd_sect); ws_sys=$(cat $sys/wr_sect)
+    rec=$(json_domain "$OUT/vif.json" "$NET" | tr -d '\n')
+    if=$(echo "$rec" | sed -n 's/.*"vif":\[{"devid":0,"ifname":"\([^"]*\)".*/\1/p')
+    want=vif$LAB_GUEST_NET_DOMID.0
+    [ "$if" = "$want" ] && lab_pass "$NET vif 0 is $if in dom0" || lab_fail "$NET vif 0 '$if', expected $want"
+    rx_dt=$(echo "$rec" | sed -n 's/.*"vif":\[\(.*\)/\1/p' | json_get rx_bytes)
+    if [ -n "$rx_dt" ] && [ -n "$rx_sys" ] && [ "$rx_dt" -le "$rx_sys" ] &&
+       [ $((rx_sys - rx_dt)) -le 300000 ]; then
+        lab_pass "$want rx_bytes: domtop $rx_dt, sysfs $rx_sys a moment later"
+    else
+        lab_fail "$want rx_bytes: domtop '$rx_dt', sysfs '$rx_sys'"
+    fi
+    vbd=$(echo "$rec" | sed -n 's/.*"vbd":\[\(.*\)/\1/p')
+    name=$(echo "$vbd" | json_get name)
+    be=$(echo "$vbd" | json_get backend)
+    rs=$(echo "$vbd" | json_get rd_sect)
+    ws=$(echo "$vbd" | json_get wr_sect)
+    sch=$(echo "$vbd" | json_get scheduler)
+    dly=$(echo "$vbd" | json_get delay_ns)
+    iop=$(echo "$vbd" | json_get ioprio_class)/$(echo "$vbd" | json_get ioprio_level)
+    [ "$name/$be" = xvda/blkback ] && lab_pass "$NET vbd: $name served by $be" ||
+        lab_fail "$NET vbd: '$name' backend '$be', expected xvda/blkback"
+    echo "vbd $NET: domtop rd_sect=$rs wr_sect=$ws; sysfs now rd_sect=$rs_sys wr_sect=$ws_sys; xentop line:"
+    awk -v d="$NET" '$1 == d' "$OUT/xentop.txt" | tail -n 1
+    [ -n "$rs" ] && [ "$rs" -le "$rs_sys" ] && [ "$rs" -ge $((rs_sys - 4096)) ] &&
+        lab_pass "$NET vbd rd_sect $rs matches sysfs ($rs_sys)" ||
+        lab_fail "$NET vbd rd_sect '$rs', sysfs $rs_sys"
+    [ -n "$ws" ] && [ "$ws" -le "$ws_sys" ] && [ "$ws" -ge $((ws_sys - 8192)) ] &&
+        lab_pass "$NET vbd wr_sect $ws matches sysfs ($ws_sys)" ||
+        lab_fail "$NET vbd wr_sect '$ws', sysfs $ws_sys"
+    sch_sys=$(sed -n 's/.*\[\(.*\)\].*/\1/p; /\[/!p' /sys/block/loop1/queue/scheduler 2>/dev/null | head -n 1)
+    [ -n "$sch" ] && [ "$sch" = "$sch_sys" ] && lab_pass "$NET vbd IO scheduler '$sch' (loop1 has '$sch_sys')" ||
+        lab_fail "$NET vbd IO scheduler '$sch', /sys/block/loop1 has '$sch_sys'"
+    pids=$(for p in /proc/[0-9]*; do c=$(cat $p/comm 2>/dev/null); case $c in "$LAB_GUEST_NET_DOMID".xvda-*) echo "${p#/proc/}" ;; esac; done)
+    pid=$(echo $pids | cut -d' ' -f1)
+    if [ -z "$pid" ]; then lab_fail "no blkback thread $LAB_GUEST_NET_DOMID.xvda-N in /proc"; return; fi
+    ticks=$(cut -d' ' -f42 /proc/$pid/stat)
+    echo "blkback thread $pid ($(cat /proc/$pid/comm)): field 42 = $ticks ticks now; domtop delay_ns $dly, ioprio $iop"
+    [ -n "$dly" ] && [ $((dly / 10000000)) -le "$ticks" ] && [ $((dly / 10000000)) -ge $((ticks - 100)) ] &&
+        lab_pass "$NET vbd delay_ns $dly = $((dly / 10000000)) ticks, thread $pid has $ticks a moment later" ||
+        lab_fail "$NET vbd delay_ns '$dly', thread $pid has $ticks ticks"
+    [ "$iop" = 0/4 ] && lab_pass "$NET vbd ioprio none/4 (kernel thread default)" ||
+        lab_fail "$NET vbd ioprio '$iop', expected 0/4"
+    # domtop must see a changed IO priority of the backend thread
+    ionice -c 2 -n 7 -p "$pid" 2>/dev/null
+    dt --json -i 1 >"$OUT/ionice.json" 2>&1
+    vbd=$(json_domain "$OUT/ionice.json" "$NET" | tr -d '\n' | sed -n 's/.*"vbd":\[\(.*\)/\1/p')
+    iop=$(echo "$vbd" | json_get ioprio_class)/$(echo "$vbd" | json_get ioprio_level)
+    [ "$iop" = 2/7 ] && lab_pass "after ionice -c2 -n7 -p $pid domtop reads ioprio $iop" ||
+        lab_fail "after ionice -c2 -n7 -p $pid domtop reads ioprio '$iop' ($(ionice -p $pid 2>&1))"
+    ionice -c 0 -p "$pid" 2>/dev/null
+}
+
+# --do ACTION, then the read-back with xl.
+do_ok() {
+    if out=$(dt --do "$1" 2>&1); then echo "domtop --do '$1': $out"; return 0; fi
+    lab_fail "domtop --do '$1' failed: $out"
+    return 1
+}
+
+check_actions() {
+    do_ok "weight $CPU 512" && { w=$(xl_weight "$CPU"); c=$(xl_cap "$CPU")
+        [ "$w/$c" = 512/0 ] && lab_pass "weight $CPU 512: xl reads back weight 512, cap 0" ||
+            lab_fail "weight $CPU 512: xl reads back '$w/$c'"; }
+    do_ok "cap $CPU 50" && { w=$(xl_weight "$CPU"); c=$(xl_cap "$CPU")
+        [ "$w/$c" = 512/50 ] && lab_pass "cap $CPU 50: xl reads back cap 50, weight still 512" ||
+            lab_fail "cap $CPU 50: xl reads back '$w/$c'"; }
+    do_ok "pin $CPU all 0" && { a0=$(xl_affinity "$CPU" 0); a1=$(xl_affinity "$CPU" 1)
+        [ "$a0/$a1" = 0/0 ] && lab_pass "pin $CPU all 0: xl vcpu-list hard affinity 0 for both vcpus" ||
+            lab_fail "pin $CPU all 0: xl reads back '$a0/$a1'"; }
+    do_ok "pin $CPU 1 1" && { a0=$(xl_affinity "$CPU" 0); a1=$(xl_affinity "$CPU" 1)
+        [ "$a0/$a1" = 0/1 ] && lab_pass "pin $CPU 1 1: vcpu 1 on 1, vcpu 0 still on 0" ||
+            lab_fail "pin $CPU 1 1: xl reads back '$a0/$a1'"; }
+    dt --json -i 1 >"$OUT/pinned.json" 2>&1
+    a=$(dt_affinity "$OUT/pinned.json" "$CPU" 1)
+    [ "$a" = 1 ] && lab_pass "domtop --json reads back vcpu 1 affinity 1" || lab_fail "domtop --json vcpu 1 affinity '$a'"
+    do_ok "pause $CPU" && { s=$(xl_state "$CPU")
+        case $s in *p*) lab_pass "pause $CPU: xl list state $s" ;; *) lab_fail "pause $CPU: xl list state '$s'" ;; esac; }
+    do_ok "unpause $CPU" && { s=$(xl_state "$CPU")
+        case $s in *p*) lab_fail "unpause $CPU: still paused ($s)" ;;
+            *) lab_pass "unpause $CPU: xl list state $s" ;; esac; }
+    # refusals say why, and libxl prints nothing on the terminal
+    for bad in "weight $CPU 70000:65535" "weight $CPU 0:65535" "cap $CPU 300:200" "pin $CPU all 7:does not exist"; do
+        act=${bad%:*}; why=${bad##*:}
+        out=$(dt --do "$act" 2>"$OUT/err.txt" >/dev/null); rc=$?
+        err=$(cat "$OUT/err.txt"); n=$(wc -l <"$OUT/err.txt")
+        if [ $rc != 0 ] && [ "$n" = 1 ] && echo "$err" | grep -q "$why"; then
+            lab_pass "refused '$act' (exit $rc): $err"
+        else
+            lab_fail "'$act': exit $rc, $n stderr lines: $err"
+        fi
+    done
+    w=$(xl_weight "$CPU"); c=$(xl_cap "$CPU")
+    [ "$w/$c" = 512/50 ] && lab_pass "after the refusals $CPU keeps weight 512 cap 50" ||
+        lab_fail "after the refusals $CPU has '$w/$c'"
+    do_ok "weight $CPU 256"; do_ok "cap $CPU 0"; do_ok "pin $CPU all all"
+    [ "$(xl_weight "$CPU")/$(xl_cap "$CPU")/$(xl_affinity "$CPU" 0)" = 256/0/all ] &&
+        lab_pass "restored $CPU: weight 256, cap 0, affinity all" ||
+        lab_fail "restore of $CPU: $(xl_weight "$CPU")/$(xl_cap "$CPU")/$(xl_affinity "$CPU" 0)"
+    for f in /var/log/domtop/xen.log "$AUDIT"; do
+        [ -s "$f" ] && { echo "--- $f (tail)"; tail -n 5 "$f"; }
+    done
+}
+
+# The backend's own checks and read-back, below the action API, with the small driver
+# checks/domtop-hvcheck.c (run.sh --add it as /lab/files/domtop-hvcheck).
+HV=/lab/files/domtop-hvcheck
+hv_expect() {  # hv_expect WANT(ok|TEXT) ARGS...: ok = succeeds; TEXT = fails saying TEXT
+    want=$1; shift
+    out=$("$HV" "$@" 2>>"$OUT/hvcheck.err"); rc=$?
+    case $want in
+        ok) [ $rc = 0 ] && lab_pass "hv $*: ok" || lab_fail "hv $*: rc $rc: $out" ;;
+        *) if [ $rc != 0 ] && echo "$out" | grep -q "$want"; then lab_pass "hv $* refused: ${out#error: }"
+           else lab_fail "hv $*: rc $rc, '$out' (expected a refusal saying '$want')"; fi ;;
+    esac
+}
+
+check_backend_direct() {
+    if [ ! -x "$HV" ]; then
+        echo "SKIP: $HV is not in the image (build checks/domtop-hvcheck.c and run.sh --add it)"
+        return
+    fi
+    c=$LAB_GUEST_CPU_DOMID; n=$LAB_GUEST_NET_DOMID
+    : >"$OUT/hvcheck.err"
+    "$HV" sample >"$OUT/hv-sample.txt" 2>>"$OUT/hvcheck.err"
+    cat "$OUT/hv-sample.txt"
+    k=$(grep -c '^domain ' "$OUT/hv-sample.txt"); x=$(xl list | awk 'NR > 1' | wc -l)
+    [ "$k" = "$x" ] && lab_pass "hv_sample: $k domains, as xl list" || lab_fail "hv_sample: $k domains, xl list $x"
+    hv_expect 65535 weight $c 70000
+    hv_expect 65535 weight $c 0
+    hv_expect "200 (100 x 2 vcpus)" cap $c 300
+    hv_expect "CPU 7 does not exist" pin $c 0 7
+    hv_expect "no vcpu 5" pin $c 5 0
+    hv_expect "domain 4242 does not exist" weight 4242 300
+    hv_expect "domain 4242 does not exist" read 4242
+    hv_expect "dom0 cannot be paused" pause 0 1
+    hv_expect ok cap $c 50
+    hv_expect ok weight $c 300
+    w=$(xl_weight "$CPU"); cp=$(xl_cap "$CPU")
+    [ "$w/$cp" = 300/50 ] && lab_pass "hv cap then weight: xl reads 300/50 (each left the other alone)" ||
+        lab_fail "hv cap then weight: xl reads '$w/$cp'"
+    hv_expect ok weight $c 256
+    hv_expect ok cap $c 0
+    hv_expect ok pin $c -1 1
+    [ "$(xl_affinity "$CPU" 0)/$(xl_affinity "$CPU" 1)" = 1/1 ] && lab_pass "hv pin all vcpus to 1: xl reads 1/1" ||
+        lab_fail "hv pin all to 1: xl reads $(xl_affinity "$CPU" 0)/$(xl_affinity "$CPU" 1)"
+    xl vcpu-pin "$CPU" all all >/dev/null 2>&1
+    hv_expect ok pause $c 1
+    hv_expect ok pause $c 1
+    hv_expect ok pause $c 0
+    s=$(xl_state "$CPU")
+    case $s in *p*) lab_fail "hv pause twice, unpause once: $CPU still paused ($s)" ;;
+        *) lab_pass "hv pause twice, unpause once: $CPU runs ($s): pausing is idempotent" ;; esac
+    "$HV" read $n >"$OUT/hv-read.txt" 2>>"$OUT/hvcheck.err"
+    cat "$OUT/hv-read.txt"
+    grep -q "vif 0 ifname=vif$n.0 rx_bytes=[1-9]" "$OUT/hv-read.txt" &&
+        grep -q "vbd 51712 name=xvda backend=blkback rd_sect=[1-9]" "$OUT/hv-read.txt" &&
+        grep -q "^domain $n name=$NET " "$OUT/hv-read.txt" &&
+        lab_pass "hv_read_domain $n: name, vif vif$n.0 and vbd xvda with counters" ||
+        lab_fail "hv_read_domain $n: $(head -c 400 "$OUT/hv-read.txt")"
+    [ ! -s "$OUT/hvcheck.err" ] && lab_pass "nothing from libxl or libxenstat on stderr" ||
+        lab_fail "stderr of the backend: $(head -c 300 "$OUT/hvcheck.err")"
+}
+
+# A domain goes away and comes back while domtop samples every second.
+check_churn() {
+    dt -b -i 14 -d 1 >"$OUT/churn.txt" 2>"$OUT/churn.err" &
+    pid=$!
+    sleep 3
+    xl destroy "$NET" >/dev/null 2>&1
+    sleep 2
+    xl create "/lab/guests/$NET.cfg" >/dev/null 2>&1
+    wait $pid
+    rc=$?
+    newid=$(xl domid "$NET" 2>/dev/null)
+    [ $rc = 0 ] && lab_pass "domtop -b kept sampling while $NET was destroyed and created (exit 0)" ||
+        lab_fail "domtop -b exit $rc during churn: $(head -c 300 "$OUT/churn.err")"
+    gone=$(awk '/^ *ID +NAME/ { f++; seen = 0 } $2 == "'"$NET"'" { print f }' "$OUT/churn.txt" | tr '\n' ' ')
+    echo "frames listing $NET: $gone (new domid $newid)"
+    last=$(last_frame "$OUT/churn.txt" | awk -v d="$NET" '$2 == d { print $1 }')
+    [ -n "$newid" ] && [ "$last" = "$newid" ] && lab_pass "$NET listed again with its new domid $newid" ||
+        lab_fail "$NET in the last frame: '$last', xl domid '$newid'"
+    if grep -qi 'nan\|inf' "$OUT/churn.txt"; then lab_fail "churn output has nan/inf"
+    else lab_pass "no nan/inf in the churn output"; fi
+    [ ! -s "$OUT/churn.err" ] && lab_pass "nothing on stderr during churn" ||
+        lab_fail "stderr during churn: $(head -c 300 "$OUT/churn.err")"
+}
+
+# A vif renamed in dom0 (as vifname= does) is still found through its sysfs nodename.
+check_renamed_vif() {
+    id=$(xl domid "$NET" 2>/dev/null)
+    [ -n "$id" ] || { lab_fail "no $NET to rename the vif of"; return; }
+    # the guest created again during the churn may still be booting: wait for its network
+    t=0
+    until ping -c 1 -W 1 "$LAB_GUEST_NET_IP" >/dev/null 2>&1 || [ $t -ge 90 ]; do t=$((t + 1)); done
+    ip link set "vif$id.0" down && ip link set "vif$id.0" name tenant-net && ip link set tenant-net up ||
+        { lab_fail "cannot rename vif$id.0 to tenant-net"; return; }
+    ping -c 3 -W 1 "$LAB_GUEST_NET_IP" >/dev/null 2>&1
+    dt --json -i 2 -d 1 >"$OUT/renamed.json" 2>&1
+    sys=$(cat /sys/class/net/tenant-net/statistics/tx_bytes)
+    rec=$(json_domain "$OUT/renamed.json" "$NET" | tr -d '\n')
+    if=$(echo "$rec" | sed -n 's/.*"vif":\[{"devid":0,"ifname":"\([^"]*\)".*/\1/p')
+    tx=$(echo "$rec" | sed -n 's/.*"vif":\[\(.*\)/\1/p' | json_get tx_bytes)
+    [ "$if" = tenant-net ] && [ -n "$tx" ] && [ "$tx" -gt 0 ] && [ "$tx" -le "$sys" ] &&
+        lab_pass "renamed vif: domtop shows $NET's vif 0 as $if, tx_bytes $tx (sysfs $sys a moment later)" ||
+        lab_fail "renamed vif: domtop ifname '$if' tx_bytes '$tx' (sysfs tenant-net $sys)"
+}
+
+if check_present; then
+    # block-IO delay accounting is off by default in Debian's kernel
+    echo 1 >/proc/sys/kernel/task_delayacct 2>/dev/null
+    echo "kernel.task_delayacct=$(cat /proc/sys/kernel/task_delayacct 2>/dev/null)"
+    check_domains
+    check_json
+    check_cpu_pct
+    check_vif_vbd
+    check_actions
+    check_backend_direct
+    check_churn
+    check_renamed_vif
+    tar -C "$OUT" -cf /tmp/domtop-check.tar . 2>/dev/null && lab_export domtop-check.tar /tmp/domtop-check.tar
+fi
+lab_summary
