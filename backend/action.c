@@ -4,44 +4,18 @@
  * read the current value off a domain, how to apply a value, how to print
  * one. action_run and action_undo are the same pipeline over that table:
  * validate, read old, apply, read back, audit, push undo.
+ *
+ * The throttle kinds and the sticky-throttle registry are in
+ * action_throttle.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend/action.h"
+#include "backend/action_int.h"
 #include "backend/audit.h"
 #include "backend/cpulist.h"
 #include "backend/str.h"
-
-#define ACTION_UNDO_MAX 64
-
-struct undo_entry {
-	struct action act;            /* what was done */
-	struct action_value old;      /* what to put back */
-};
-
-struct action_ctx {
-	struct hv *hv;
-	struct audit *audit;
-	bool read_only;
-	char disabled[ERR_MSG_MAX];   /* why actions are off (no audit log), or "" */
-	struct undo_entry undo[ACTION_UNDO_MAX];
-	size_t n_undo;                /* entries in use; oldest dropped when full */
-};
-
-struct action_kind_ops {
-	const char *name;
-	const char *usage;
-	/* Turns a->arg into the wanted value, checking it against the domain. */
-	int (*want)(struct action_ctx *, const struct sample_domain *, const struct action *,
-	            struct action_value *, struct err *);
-	/* Reads the value the action sets off a freshly read domain, shaped like want. */
-	int (*get)(const struct sample_domain *, const struct action_value *shape,
-	           struct action_value *, struct err *);
-	int (*apply)(struct hv *, uint32_t domid, const struct action_value *, struct err *);
-	void (*format)(const struct action_value *, unsigned nr_pcpus, char *, size_t);
-};
 
 /* ---- values ---- */
 
@@ -49,6 +23,7 @@ void
 action_value_free(struct action_value *v)
 {
 	free(v->cpus);
+	free(v->vifs);
 	memset(v, 0, sizeof *v);
 }
 
@@ -56,11 +31,18 @@ static bool
 action_value_equal(const struct action_value *a, const struct action_value *b)
 {
 	if (a->num != b->num || a->paused != b->paused ||
-	    a->vcpu_first != b->vcpu_first || a->n_vcpus != b->n_vcpus)
+	    a->vcpu_first != b->vcpu_first || a->n_vcpus != b->n_vcpus || a->n_vifs != b->n_vifs)
 		return false;
 	for (unsigned i = 0; i < a->n_vcpus; i++)
 		if (!cpuset_equal(&a->cpus[i], &b->cpus[i]))
 			return false;
+	for (unsigned i = 0; i < a->n_vifs; i++) {
+		const struct action_vif *x = &a->vifs[i], *y = &b->vifs[i];
+
+		if (x->devid != y->devid || x->to_guest_bps != y->to_guest_bps
+		    || x->from_guest_bps != y->from_guest_bps || x->expires != y->expires)
+			return false;
+	}
 	return true;
 }
 
@@ -81,9 +63,10 @@ weight_want(struct action_ctx *c, const struct sample_domain *d, const struct ac
 }
 
 static int
-weight_get(const struct sample_domain *d, const struct action_value *shape,
+weight_get(struct action_ctx *c, const struct sample_domain *d, const struct action_value *shape,
            struct action_value *v, struct err *e)
 {
+	(void)c;
 	(void)shape;
 	(void)e;
 	v->num = d->weight;
@@ -91,9 +74,11 @@ weight_get(const struct sample_domain *d, const struct action_value *shape,
 }
 
 static int
-weight_apply(struct hv *hv, uint32_t domid, const struct action_value *v, struct err *e)
+weight_apply(struct action_ctx *c, const struct action *a, const struct action_value *v,
+             const struct action_value *old, struct err *e)
 {
-	return hv_set_weight(hv, domid, v->num, e);
+	(void)old;
+	return hv_set_weight(c->hv, a->domid, v->num, e);
 }
 
 static void
@@ -120,9 +105,10 @@ cap_want(struct action_ctx *c, const struct sample_domain *d, const struct actio
 }
 
 static int
-cap_get(const struct sample_domain *d, const struct action_value *shape,
+cap_get(struct action_ctx *c, const struct sample_domain *d, const struct action_value *shape,
         struct action_value *v, struct err *e)
 {
+	(void)c;
 	(void)shape;
 	(void)e;
 	v->num = d->cap;
@@ -130,9 +116,11 @@ cap_get(const struct sample_domain *d, const struct action_value *shape,
 }
 
 static int
-cap_apply(struct hv *hv, uint32_t domid, const struct action_value *v, struct err *e)
+cap_apply(struct action_ctx *c, const struct action *a, const struct action_value *v,
+          const struct action_value *old, struct err *e)
 {
-	return hv_set_cap(hv, domid, v->num, e);
+	(void)old;
+	return hv_set_cap(c->hv, a->domid, v->num, e);
 }
 
 static void
@@ -184,9 +172,10 @@ pin_want(struct action_ctx *c, const struct sample_domain *d, const struct actio
 }
 
 static int
-pin_get(const struct sample_domain *d, const struct action_value *shape,
+pin_get(struct action_ctx *c, const struct sample_domain *d, const struct action_value *shape,
         struct action_value *v, struct err *e)
 {
+	(void)c;
 	v->vcpu_first = shape->vcpu_first;
 	v->n_vcpus = shape->n_vcpus;
 	if (shape->vcpu_first + shape->n_vcpus > d->n_vcpus)
@@ -200,10 +189,12 @@ pin_get(const struct sample_domain *d, const struct action_value *shape,
 }
 
 static int
-pin_apply(struct hv *hv, uint32_t domid, const struct action_value *v, struct err *e)
+pin_apply(struct action_ctx *c, const struct action *a, const struct action_value *v,
+          const struct action_value *old, struct err *e)
 {
+	(void)old;
 	for (unsigned i = 0; i < v->n_vcpus; i++)
-		if (hv_pin_vcpu(hv, domid, (int)(v->vcpu_first + i), &v->cpus[i], e) < 0)
+		if (hv_pin_vcpu(c->hv, a->domid, (int)(v->vcpu_first + i), &v->cpus[i], e) < 0)
 			return err_prefix(e, "vcpu %u", v->vcpu_first + i);
 	return 0;
 }
@@ -255,9 +246,10 @@ pause_want(struct action_ctx *c, const struct sample_domain *d, const struct act
 }
 
 static int
-pause_get(const struct sample_domain *d, const struct action_value *shape,
+pause_get(struct action_ctx *c, const struct sample_domain *d, const struct action_value *shape,
           struct action_value *v, struct err *e)
 {
+	(void)c;
 	(void)shape;
 	(void)e;
 	v->paused = (d->state & DOM_PAUSED) != 0;
@@ -265,9 +257,11 @@ pause_get(const struct sample_domain *d, const struct action_value *shape,
 }
 
 static int
-pause_apply(struct hv *hv, uint32_t domid, const struct action_value *v, struct err *e)
+pause_apply(struct action_ctx *c, const struct action *a, const struct action_value *v,
+            const struct action_value *old, struct err *e)
 {
-	return hv_set_paused(hv, domid, v->paused, e);
+	(void)old;
+	return hv_set_paused(c->hv, a->domid, v->paused, e);
 }
 
 static void
@@ -278,16 +272,24 @@ pause_format(const struct action_value *v, unsigned nr_pcpus, char *buf, size_t 
 }
 
 static const struct action_kind_ops action_kinds[ACTION_NKINDS] = {
-	[ACTION_WEIGHT] = { "weight", "weight DOMAIN 1..65535",
+	[ACTION_WEIGHT] = { "weight", "weight DOMAIN 1..65535", true,
 	                    weight_want, weight_get, weight_apply, num_format },
-	[ACTION_CAP] = { "cap", "cap DOMAIN PERCENT (0 = none, up to 100 x vcpus)",
+	[ACTION_CAP] = { "cap", "cap DOMAIN PERCENT (0 = none, up to 100 x vcpus)", true,
 	                 cap_want, cap_get, cap_apply, cap_format },
-	[ACTION_PIN] = { "pin", "pin DOMAIN [VCPU|all] CPULIST (e.g. 0-3,^2)",
+	[ACTION_PIN] = { "pin", "pin DOMAIN [VCPU|all] CPULIST (e.g. 0-3,^2)", true,
 	                 pin_want, pin_get, pin_apply, pin_format },
-	[ACTION_PAUSE] = { "pause", "pause DOMAIN",
+	[ACTION_PAUSE] = { "pause", "pause DOMAIN", false,
 	                   pause_want, pause_get, pause_apply, pause_format },
-	[ACTION_UNPAUSE] = { "unpause", "unpause DOMAIN",
+	[ACTION_UNPAUSE] = { "unpause", "unpause DOMAIN", false,
 	                     pause_want, pause_get, pause_apply, pause_format },
+	[ACTION_THROTTLE] = { "throttle",
+	                      "throttle DOMAIN[:DEVID] RATE [in|out|both] [for DURATION] "
+	                      "(e.g. 10mbit for 2h)", true,
+	                      action_throttle_want, action_throttle_get, action_throttle_apply,
+	                      action_throttle_format },
+	[ACTION_UNTHROTTLE] = { "unthrottle", "unthrottle DOMAIN[:DEVID]", false,
+	                        action_throttle_want, action_throttle_get, action_throttle_apply,
+	                        action_throttle_format },
 };
 
 const char *
@@ -297,6 +299,13 @@ action_kind_name(enum action_kind k)
 }
 
 /* ---- context ---- */
+
+void
+action_warn(struct action_ctx *c, const char *msg)
+{
+	if (c->n_warnings < ACTION_MAX_WARNINGS)
+		str_copy(c->warnings[c->n_warnings++], msg, ERR_MSG_MAX);
+}
 
 int
 action_ctx_new(struct action_ctx **out, const struct action_ctx_opts *o, struct err *e)
@@ -315,6 +324,7 @@ action_ctx_new(struct action_ctx **out, const struct action_ctx_opts *o, struct 
 			return -1;
 		}
 	}
+	action_throttle_open(c, o->throttle_state);
 	*out = c;
 	return 0;
 }
@@ -326,8 +336,21 @@ action_ctx_free(struct action_ctx *c)
 		return;
 	for (size_t i = 0; i < c->n_undo; i++)
 		action_value_free(&c->undo[i].old);
+	action_throttle_close(c);
 	audit_close(c->audit);
 	free(c);
+}
+
+const char *
+action_warning(const struct action_ctx *c, size_t i)
+{
+	return i < c->n_warnings ? c->warnings[i] : NULL;
+}
+
+const char *
+action_start_note(const struct action_ctx *c)
+{
+	return c->start_note[0] ? c->start_note : NULL;
 }
 
 const char *
@@ -356,6 +379,7 @@ action_make(struct action *out, enum action_kind kind, uint32_t domid, const cha
 	memset(out, 0, sizeof *out);
 	out->kind = kind;
 	out->vcpu = -1;
+	out->devid = -1;
 	snprintf(out->target, sizeof out->target, "%u", domid);
 	str_copy(out->arg, arg ? arg : "", sizeof out->arg);
 }
@@ -375,14 +399,19 @@ action_parse(const char *text, struct action *out, struct err *e)
 	for (k = 0; k < ACTION_NKINDS; k++)
 		if (strcmp(kind, action_kinds[k].name) == 0)
 			break;
-	if (k == ACTION_NKINDS)
-		return err_set(e, "unknown action '%.32s': weight, cap, pin, pause or unpause", kind);
+	if (k == ACTION_NKINDS) {
+		char clean[40];
+
+		str_sanitize(clean, sizeof clean, kind);
+		return err_set(e, "unknown action '%.32s': weight, cap, pin, pause, unpause, throttle "
+		               "or unthrottle", clean);
+	}
 	target = strtok_r(NULL, " \t", &save);
 	rest = strtok_r(NULL, "", &save);
 	rest = rest ? str_trim(rest) : "";
 	if (target == NULL)
 		return err_set(e, "missing domain: %s", action_kinds[k].usage);
-	if ((k == ACTION_PAUSE || k == ACTION_UNPAUSE) != (*rest == '\0'))
+	if (action_kinds[k].has_arg == (*rest == '\0'))
 		return err_set(e, "%s: %s", *rest ? "unexpected argument" : "missing value",
 		               action_kinds[k].usage);
 	if (strlen(target) >= sizeof out->target || strlen(rest) >= sizeof out->arg)
@@ -390,6 +419,7 @@ action_parse(const char *text, struct action *out, struct err *e)
 	memset(out, 0, sizeof *out);
 	out->kind = (enum action_kind)k;
 	out->vcpu = -1;
+	out->devid = -1;
 	str_copy(out->target, target, sizeof out->target);
 	str_copy(out->arg, rest, sizeof out->arg);
 	return 0;
@@ -408,9 +438,29 @@ action_read(struct action_ctx *c, const struct action *a, const struct action_va
 	memset(&d, 0, sizeof d);
 	if (hv_read_domain(c->hv, a->domid, &d, e) < 0)
 		return -1;
-	rc = action_kinds[a->kind].get(&d, shape, v, e);
+	rc = action_kinds[a->kind].get(c, &d, shape, v, e);
 	hv_domain_free(&d);
 	return rc;
+}
+
+/* A throttle's DOMAIN:DEVID, when DOMAIN alone is not a domain's name. */
+static const struct sample_domain *
+action_find_vif_target(const struct sample *cur, struct action *a)
+{
+	char name[SAMPLE_NAME_MAX];
+	char *colon;
+	const struct sample_domain *d;
+	unsigned long long devid;
+
+	str_copy(name, a->target, sizeof name);
+	colon = strrchr(name, ':');
+	if (colon == NULL || !str_to_uint(colon + 1, 0, 65535, &devid))
+		return NULL;
+	*colon = '\0';
+	d = sample_find_name(cur, name);
+	if (d != NULL)
+		a->devid = (int)devid;
+	return d;
 }
 
 static int
@@ -420,6 +470,8 @@ action_resolve(const struct sample *cur, struct action *a, const struct sample_d
 	char clean[SAMPLE_NAME_MAX];
 	const struct sample_domain *d = sample_find_name(cur, a->target);
 
+	if (d == NULL && action_is_throttle(a->kind))
+		d = action_find_vif_target(cur, a);
 	if (d == NULL) {
 		str_sanitize(clean, sizeof clean, a->target);
 		return err_set(e, "no domain '%s' on this host (by name or id)", clean);
@@ -428,6 +480,7 @@ action_resolve(const struct sample *cur, struct action *a, const struct sample_d
 		return err_set(e, "%s is shutting down: nothing to change", d->name);
 	a->domid = d->domid;
 	str_sanitize(a->domname, sizeof a->domname, d->name);
+	str_copy(a->rawname, d->name, sizeof a->rawname);
 	*out = d;
 	return 0;
 }
@@ -446,8 +499,16 @@ action_finish(struct action_ctx *c, const struct action *a, const struct action_
 		k->format(old, nr, o, sizeof o);
 	if (now != NULL)
 		k->format(now, nr, n, sizeof n);
-	if (res->ok)
+	if (res->ok && action_is_throttle(a->kind) && a->devid >= 0)
+		snprintf(res->msg, sizeof res->msg, "%s%s %s vif %d: %s -> %s", verb, k->name, a->domname,
+		         a->devid, o, n);
+	else if (res->ok)
 		snprintf(res->msg, sizeof res->msg, "%s%s %s: %s -> %s", verb, k->name, a->domname, o, n);
+	if (c->note[0] != '\0') {
+		snprintf(note, sizeof note, "%s (%s)", res->msg, c->note);
+		str_copy(res->msg, note, sizeof res->msg);
+		c->note[0] = '\0';
+	}
 	if (audit_record(c->audit, a->is_undo ? "undo" : "do", k->name, a->domname, a->domid,
 	                 o, n, res->ok ? "ok" : result, &ae) < 0) {
 		snprintf(note, sizeof note, "%s (audit: %s)", res->msg, ae.msg);
@@ -464,7 +525,7 @@ action_push_undo(struct action_ctx *c, const struct action *a, struct action_val
 		c->n_undo--;
 	}
 	c->undo[c->n_undo].act = *a;
-	c->undo[c->n_undo].old = *old;      /* takes ownership of old->cpus */
+	c->undo[c->n_undo].old = *old;      /* takes ownership of old->cpus and vifs */
 	memset(old, 0, sizeof *old);
 	c->n_undo++;
 }
@@ -478,7 +539,7 @@ action_apply(struct action_ctx *c, const struct action *a, struct action_value *
 	struct action_value now = { 0 };
 	struct err e;
 
-	if (k->apply(c->hv, a->domid, want, &e) < 0) {
+	if (k->apply(c, a, want, old, &e) < 0) {
 		snprintf(res->msg, sizeof res->msg, "%s %s refused: %s", k->name, a->domname, e.msg);
 		action_finish(c, a, old, want, "refused", res);
 		return -1;
@@ -594,7 +655,7 @@ action_current(struct action_ctx *c, enum action_kind kind, uint32_t domid,
 	if (hv_read_domain(c->hv, domid, &d, e) < 0)
 		return -1;
 	shape.n_vcpus = (unsigned)d.n_vcpus;
-	rc = action_kinds[kind].get(&d, &shape, &v, e);
+	rc = action_kinds[kind].get(c, &d, &shape, &v, e);
 	if (rc == 0)
 		action_kinds[kind].format(&v, c->hv->host.nr_pcpus, buf, len);
 	action_value_free(&v);

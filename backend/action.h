@@ -26,10 +26,20 @@ enum action_kind {
 	ACTION_PIN,
 	ACTION_PAUSE,
 	ACTION_UNPAUSE,
+	ACTION_THROTTLE,
+	ACTION_UNTHROTTLE,
 	ACTION_NKINDS
 };
 
 #define ACTION_MAX_VCPUS 512
+
+/* The throttle of one vif, as a throttle action sets or finds it. */
+struct action_vif {
+	unsigned devid;
+	uint64_t to_guest_bps, from_guest_bps;   /* 0 = none that way ("in" = to the guest) */
+	int64_t expires;              /* realtime seconds when it is lifted; 0 = never */
+	int ifindex;                  /* of its dom0 interface when read; not compared */
+};
 
 /* The value an action sets, or the value it found: one per kind. */
 struct action_value {
@@ -38,6 +48,9 @@ struct action_value {
 	/* pin: one cpu set per vcpu affected; vcpu_first..vcpu_first+n_vcpus-1 */
 	unsigned vcpu_first, n_vcpus;
 	struct cpuset *cpus;          /* heap; n_vcpus entries */
+	/* throttle, unthrottle: one per vif affected */
+	unsigned n_vifs;
+	struct action_vif *vifs;      /* heap; n_vifs entries */
 };
 
 struct action {
@@ -46,7 +59,9 @@ struct action {
 	uint32_t domid;               /* resolved by action_run */
 	char domname[SAMPLE_NAME_MAX];
 	int vcpu;                     /* pin: -1 = every vcpu */
-	char arg[128];                /* the value as typed: "512", "0-3,^2" */
+	int devid;                    /* throttle, unthrottle: -1 = every vif (DOMAIN:DEVID sets it) */
+	char rawname[SAMPLE_NAME_MAX];   /* the domain's name as the host has it (resolved) */
+	char arg[128];                /* the value as typed: "512", "0-3,^2", "10mbit in for 2h" */
 	bool is_undo;
 };
 
@@ -63,12 +78,21 @@ struct action_ctx_opts {
 	bool read_only;
 	bool use_syslog;
 	const char *host_label;       /* "demo" or the hostname, written to each record */
+	/*
+	 * The sticky-throttle state file (backend/throttle.h): NULL for the
+	 * default (throttle_default_path), "" to keep throttles in memory only.
+	 */
+	const char *throttle_state;
 };
 
 /*
  * When the audit log cannot be opened the context is still made, but every
  * action is refused with that reason (action_disabled): no action runs
  * unaudited, and watching still works.
+ *
+ * It also reads the sticky-throttle registry and, unless actions are off,
+ * lifts the throttles whose expiry has passed (audited as op=expire): every
+ * front end does that first.
  */
 int action_ctx_new(struct action_ctx **out, const struct action_ctx_opts *o, struct err *e);
 /* Why actions are refused (no audit log), or NULL when they are allowed. */
@@ -79,8 +103,21 @@ void action_ctx_free(struct action_ctx *c);
 const char *action_operator(const struct action_ctx *c);
 
 /*
+ * Problems found at start: unreadable or corrupt lines of the throttle state
+ * ("file:line: reason"), expired throttles that could not be lifted. NULL
+ * past the last one. action_start_note says what was done at start (expired
+ * throttles lifted), or NULL.
+ */
+const char *action_warning(const struct action_ctx *c, size_t i);
+const char *action_start_note(const struct action_ctx *c);
+
+/*
  * Parses "KIND DOMAIN [ARGS]" as `--do` takes it:
- *   weight DOM N | cap DOM N | pin DOM [VCPU|all] CPULIST | pause DOM | unpause DOM
+ *   weight DOM N | cap DOM N | pin DOM [VCPU|all] CPULIST | pause DOM | unpause DOM |
+ *   throttle DOM[:DEVID] RATE [in|out|both] [for DURATION] | unthrottle DOM[:DEVID]
+ * RATE is in tc units (1mbit, 500kbit, 2gbit, 10mbps = bytes/s); "in" is to
+ * the guest, "out" from it, both by default; DURATION like 90s, 30m, 2h, 1d.
+ * Without DEVID a throttle applies to every vif of the domain.
  */
 int action_parse(const char *text, struct action *out, struct err *e);
 /* Builds an action for a key handler; arg is the text typed at the prompt. */
@@ -104,5 +141,26 @@ int action_current(struct action_ctx *c, enum action_kind kind, uint32_t domid,
                    char *buf, size_t len, struct err *e);
 
 void action_value_free(struct action_value *v);
+
+/* ---- sticky throttles (backend/throttle.h) ---- */
+
+struct throttle_entry;
+
+/* The wanted throttle of one vif on this host, or NULL. Valid until the next call here. */
+const struct throttle_entry *action_throttle_find(struct action_ctx *c, const char *domain,
+                                                  unsigned devid);
+/* The earliest expiry of a throttle on this host (realtime seconds), 0 when none expires. */
+int64_t action_throttle_next_expiry(struct action_ctx *c);
+/*
+ * Keeps the registry true, at realtime now: re-reads the state file if
+ * another domtop changed it; lifts the throttles whose expiry has passed
+ * (audited as op=expire); with reapply, re-applies each wanted throttle
+ * whose vif was re-created without it (a guest reboot: another domain id
+ * or ifindex; audited as op=reapply). Nothing is done with --read-only or
+ * without an audit log. Returns how many throttles it changed (res says
+ * what, one line), or -1 when something failed (res says why).
+ */
+int action_throttle_maintain(struct action_ctx *c, const struct sample *cur, int64_t now,
+                             bool reapply, struct action_result *res);
 
 #endif

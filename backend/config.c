@@ -15,14 +15,15 @@
 
 #include "backend/config.h"
 #include "backend/str.h"
+#include "backend/throttle.h"
 
 struct config_reader {
 	struct config *cfg;
 	const char *name;       /* file name for messages */
 	FILE *f;                /* file source, or */
 	const char *str;        /* string source */
-	int line;
-	bool warned_long;
+	int line;               /* of the physical line being read */
+	bool mid_line;          /* the last chunk did not end the line */
 };
 
 void
@@ -46,6 +47,12 @@ config_defaults(struct config *c)
 	c->delay_s = 2.0;
 	c->audit_syslog = true;
 	snprintf(c->theme, sizeof c->theme, "default");
+	c->presets[0] = 1000000;
+	c->presets[1] = 10000000;
+	c->presets[2] = 100000000;
+	c->n_presets = 3;
+	c->flows_mem = 32u << 20;
+	throttle_default_path(c->throttle_state, sizeof c->throttle_state);
 	if (geteuid() == 0 || home == NULL)
 		snprintf(c->audit_log, sizeof c->audit_log, "/var/log/domtop/audit.log");
 	else if (getenv("XDG_STATE_HOME") != NULL)
@@ -92,16 +99,12 @@ config_read_line(char *buf, int size, void *stream)
 		r->str += n;
 	}
 	n = strlen(buf);
-	if (n > 0 && buf[n - 1] == '\n') {
-		r->line++;
-	} else if (n == (size_t)size - 1 && !r->warned_long) {
-		/* inih reads the rest as another line; say so once */
+	if (!r->mid_line)
+		r->line++;      /* this chunk starts a physical line */
+	r->mid_line = (n == (size_t)size - 1 && buf[n - 1] != '\n');
+	if (r->mid_line)        /* inih reads the rest as another line: say so */
 		config_warn(r->cfg, "%s:%d: line longer than %d bytes, the rest is read as a new line",
-		            r->name, r->line + 1, size - 1);
-		r->warned_long = true;
-	} else if (n > 0 && n < (size_t)size - 1) {
-		r->line++;      /* last line without a newline */
-	}
+		            r->name, r->line, size - 1);
 	config_check_syntax(r, buf);
 	return buf;
 }
@@ -183,6 +186,85 @@ config_audit(struct config_reader *r, const char *key, const char *v)
 	}
 }
 
+/* "1mbit,10mbit,100mbit": all or nothing, so a typo never leaves half a list. */
+static void
+config_presets(struct config_reader *r, const char *v)
+{
+	struct config *c = r->cfg;
+	uint64_t rates[CONFIG_MAX_PRESETS];
+	char buf[512], *rest = buf, *tok;
+	size_t n = 0;
+	struct err e;
+
+	if (str_copy(buf, v, sizeof buf) >= sizeof buf) {
+		config_warn(c, "%s:%d: presets is too long, ignored", r->name, r->line);
+		return;
+	}
+	while ((tok = strsep(&rest, ",")) != NULL) {
+		str_trim(tok);
+		if (n == CONFIG_MAX_PRESETS) {
+			config_warn(c, "%s:%d: at most %d presets (keys 1 to 9); list ignored", r->name,
+			            r->line, CONFIG_MAX_PRESETS);
+			return;
+		}
+		if (throttle_parse_rate(tok, &rates[n], &e) < 0) {
+			config_warn(c, "%s:%d: presets: %s; list ignored", r->name, r->line, e.msg);
+			return;
+		}
+		n++;
+	}
+	memcpy(c->presets, rates, n * sizeof rates[0]);
+	c->n_presets = n;
+}
+
+static void
+config_throttle(struct config_reader *r, const char *key, const char *v)
+{
+	struct config *c = r->cfg;
+
+	if (!strcmp(key, "presets")) {
+		config_presets(r, v);
+	} else if (!strcmp(key, "state")) {
+		if (v[0] != '/')
+			config_warn(c, "%s:%d: throttle state must be an absolute path, not '%s'", r->name,
+			            r->line, v);
+		else
+			config_string(r, key, v, c->throttle_state, sizeof c->throttle_state);
+	} else {
+		config_warn(c, "%s:%d: unknown key '%s' in [throttle] (presets, state)", r->name, r->line,
+		            key);
+	}
+}
+
+/* "32M", "4096K", "1G", or bytes. */
+static void
+config_flows(struct config_reader *r, const char *key, const char *v)
+{
+	struct config *c = r->cfg;
+	unsigned long long n;
+	char num[32], unit = 0;
+	size_t len = strlen(v);
+
+	if (strcmp(key, "memory") != 0) {
+		config_warn(c, "%s:%d: unknown key '%s' in [flows] (memory)", r->name, r->line, key);
+		return;
+	}
+	if (len > 0 && len < sizeof num && strchr("KkMmGg", v[len - 1]) != NULL)
+		unit = (char)(v[len - 1] | 0x20);
+	str_copy(num, v, sizeof num);
+	if (unit)
+		num[len - 1] = '\0';
+	if (len >= sizeof num || !str_to_uint(num, 1, 1ull << 40, &n)) {
+		config_warn(c, "%s:%d: flows memory is a size like 32M, not '%s'", r->name, r->line, v);
+		return;
+	}
+	n <<= unit == 'k' ? 10 : unit == 'm' ? 20 : unit == 'g' ? 30 : 0;
+	if (n < (1u << 20) || n > (1u << 30))
+		config_warn(c, "%s:%d: flows memory must be from 1M to 1G, not '%s'", r->name, r->line, v);
+	else
+		c->flows_mem = (size_t)n;
+}
+
 static int
 config_handler(void *user, const char *section, const char *key, const char *value)
 {
@@ -192,8 +274,13 @@ config_handler(void *user, const char *section, const char *key, const char *val
 		config_display(r, key, value);
 	else if (!strcmp(section, "audit"))
 		config_audit(r, key, value);
+	else if (!strcmp(section, "throttle"))
+		config_throttle(r, key, value);
+	else if (!strcmp(section, "flows"))
+		config_flows(r, key, value);
 	else
-		config_warn(r->cfg, "%s:%d: unknown section [%s] (display, audit)", r->name, r->line, section);
+		config_warn(r->cfg, "%s:%d: unknown section [%s] (display, audit, throttle, flows)",
+		            r->name, r->line, section);
 	return 1;       /* keep going: a bad line never stops the rest */
 }
 

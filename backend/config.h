@@ -12,17 +12,24 @@
  *   [audit]
  *   log = /var/log/domtop/audit.log
  *   syslog = yes
+ *   [throttle]
+ *   presets = 1mbit,10mbit,100mbit   ; the rates the t key offers, in tc units (1 to 9)
+ *   state = /var/lib/domtop/throttles.state  ; sticky throttles (see throttle.h)
+ *   [flows]
+ *   memory = 32M         ; hard bound of one capture (flow table + kernel ring), 1M .. 1G
  */
 #ifndef DOMTOP_CONFIG_H
 #define DOMTOP_CONFIG_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "backend/err.h"
 
 #define CONFIG_PATH_MAX 512
 #define CONFIG_MAX_WARNINGS 32
+#define CONFIG_MAX_PRESETS 9
 
 struct config {
 	double delay_s;
@@ -33,6 +40,11 @@ struct config {
 	char theme[64];
 	char audit_log[CONFIG_PATH_MAX];
 	bool audit_syslog;
+	/* throttle presets, bits/s, in the order given */
+	size_t n_presets;
+	uint64_t presets[CONFIG_MAX_PRESETS];
+	char throttle_state[CONFIG_PATH_MAX];   /* default depends on whether we run as root */
+	size_t flows_mem;             /* bytes */
 	/* what was wrong, one message each, "file:line: reason" */
 	size_t n_warnings;
 	char warnings[CONFIG_MAX_WARNINGS][ERR_MSG_MAX];

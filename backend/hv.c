@@ -53,6 +53,35 @@ hv_set_paused(struct hv *hv, uint32_t domid, bool paused, struct err *e)
 	return hv->ops->set_paused(hv, domid, paused, e);
 }
 
+int
+hv_set_vif_shape(struct hv *hv, uint32_t domid, unsigned devid, const struct hv_vif_shape *want,
+                 char *saved, size_t saved_len, struct err *e)
+{
+	if (hv->ops->set_vif_shape == NULL)
+		return hv_unsupported(hv, "throttle vifs", e);
+	return hv->ops->set_vif_shape(hv, domid, devid, want, saved, saved_len, e);
+}
+
+int
+hv_vif_ifname(struct hv *hv, uint32_t domid, unsigned devid, char *buf, size_t len, struct err *e)
+{
+	if (hv->ops->vif_ifname == NULL)
+		return hv_unsupported(hv, "name the dom0 interface of a vif", e);
+	return hv->ops->vif_ifname(hv, domid, devid, buf, len, e);
+}
+
+int
+hv_link_fd(struct hv *hv)
+{
+	return hv->ops->link_fd == NULL ? -1 : hv->ops->link_fd(hv);
+}
+
+int
+hv_link_events(struct hv *hv, struct err *e)
+{
+	return hv->ops->link_events == NULL ? 0 : hv->ops->link_events(hv, e);
+}
+
 void
 hv_close(struct hv *hv)
 {

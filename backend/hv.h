@@ -12,12 +12,28 @@
 #define DOMTOP_HV_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "backend/err.h"
 #include "backend/sample.h"
 
 struct hv;
+
+/*
+ * The throttle of one vif, each way, in bits/s; 0 = none that way. "To the
+ * guest" is dom0's TX on the vif, "from the guest" its RX.
+ */
+struct hv_vif_shape {
+	uint64_t to_guest_bps, from_guest_bps;
+};
+
+/*
+ * Room for what lifting a throttle must put back on a real interface (its
+ * own root qdisc before domtop's), as one line of text (shape.h's
+ * shape_saved_format). Kept by the caller between calls and across restarts.
+ */
+#define HV_SHAPE_SAVED_MAX 1152
 
 struct hv_ops {
 	const char *name;
@@ -36,6 +52,34 @@ struct hv_ops {
 	int (*pin_vcpu)(struct hv *, uint32_t domid, int vcpu, const struct cpuset *, struct err *);
 	int (*set_paused)(struct hv *, uint32_t domid, bool paused, struct err *);
 	void (*close)(struct hv *);
+	/*
+	 * Network (issue 4); NULL when the backend has no such thing. The
+	 * kernel side is backend/vifnet.h, keyed by dom0 interface name.
+	 *
+	 * set_vif_shape: throttles vif devid of domid each way as *want says
+	 * (0 lifts that way), shaping (tbf), not policing. saved (in/out,
+	 * saved_len bytes) is "" for a vif domtop has not throttled, and holds
+	 * what lifting needs to restore the vif's own qdisc; a backend without
+	 * kernel state leaves it "". Read back with read_domain (sample_vif
+	 * to_guest / from_guest), from the kernel.
+	 */
+	int (*set_vif_shape)(struct hv *, uint32_t domid, unsigned devid,
+	                     const struct hv_vif_shape *want, char *saved, size_t saved_len,
+	                     struct err *);
+	/*
+	 * The dom0 interface behind a vif when it is a real one (capture, sticky
+	 * throttles), whether or not it exists right now; -1 with the reason
+	 * for a simulated vif.
+	 */
+	int (*vif_ifname)(struct hv *, uint32_t domid, unsigned devid, char *buf, size_t len,
+	                  struct err *);
+	/* A pollable fd for link events (vifs appearing, vanishing, renamed); -1: none. */
+	int (*link_fd)(struct hv *);
+	/*
+	 * Reads the pending link events; returns how many links appeared or
+	 * were renamed (a reason to re-apply sticky throttles), or -1.
+	 */
+	int (*link_events)(struct hv *, struct err *);
 };
 
 struct hv {
@@ -60,6 +104,12 @@ int hv_set_weight(struct hv *, uint32_t domid, unsigned weight, struct err *);
 int hv_set_cap(struct hv *, uint32_t domid, unsigned cap, struct err *);
 int hv_pin_vcpu(struct hv *, uint32_t domid, int vcpu, const struct cpuset *, struct err *);
 int hv_set_paused(struct hv *, uint32_t domid, bool paused, struct err *);
+int hv_set_vif_shape(struct hv *, uint32_t domid, unsigned devid, const struct hv_vif_shape *want,
+                     char *saved, size_t saved_len, struct err *);
+int hv_vif_ifname(struct hv *, uint32_t domid, unsigned devid, char *buf, size_t len,
+                  struct err *);
+int hv_link_fd(struct hv *);                       /* -1 when the backend has none */
+int hv_link_events(struct hv *, struct err *);     /* 0 when the backend has none */
 void hv_close(struct hv *);
 
 /* Frees what read_domain allocated into a struct sample_domain. */

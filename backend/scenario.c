@@ -776,13 +776,38 @@ scn_attach_target(struct scn_parser *p, const char *what)
 	return &p->s->domains[p->attach];
 }
 
+/*
+ * bind=IFNAME: a dom0 interface name as Linux takes it (1-15 bytes, no '/',
+ * ':' or blank), narrowed to letters, digits and ._-@+ so that it is safe to
+ * show and to hand to tc by hand. Not twice in one domain.
+ */
+static int
+scn_bind(struct scn_parser *p, const struct scn_domain *d, const char *name, char *out,
+         size_t len)
+{
+	char b[48];
+	size_t n = strlen(name);
+
+	if (n == 0 || n >= len || n >= SCN_IFNAME_MAX || strcmp(name, ".") == 0
+	    || strcmp(name, "..") == 0
+	    || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@+") != n)
+		return scn_fail(p, "bind=%s: an interface name is 1 to %d letters, digits or ._-@+ "
+		                "(e.g. bind=vif7.0)", scn_show(name, b), SCN_IFNAME_MAX - 1);
+	for (size_t i = 0; i < d->n_vifs; i++)
+		if (strcmp(d->vifs[i].bind, name) == 0)
+			return scn_fail(p, "bind=%s: domain '%s' binds that interface already (vif %zu)",
+			                name, d->label, i);
+	memcpy(out, name, n + 1);
+	return 0;
+}
+
 static int
 scn_vif(struct scn_parser *p)
 {
-	static const char *const keys[] = {"rx", "tx", "pkt", NULL};
+	static const char *const keys[] = {"rx", "tx", "pkt", "bind", NULL};
 	struct scn_domain *d = scn_attach_target(p, "vif");
 	struct scn_vif *vifs, *f;
-	const char *v[3];
+	const char *v[4];
 	double x;
 
 	if (d == NULL || scn_keys(p, 1, "vif", keys, v) < 0)
@@ -804,6 +829,8 @@ scn_vif(struct scn_parser *p)
 		return -1;
 	if (v[2])
 		f->pkt = (unsigned)x;
+	if (v[3] && scn_bind(p, d, v[3], f->bind, sizeof f->bind) < 0)
+		return -1;
 	d->n_vifs++;
 	return 0;
 }

@@ -50,10 +50,18 @@ struct scn_host {
 	unsigned mhz;
 };
 
+#define SCN_IFNAME_MAX       16           /* IFNAMSIZ, with the NUL */
+
 struct scn_vif {
 	unsigned devid;
 	double rx_bps, tx_bps;          /* demand, dom0's view: rx = from the guest */
 	unsigned pkt;                   /* packet size, bytes */
+	/*
+	 * bind=: a real dom0 interface this vif is (e.g. a veth named vif7.0);
+	 * "" = simulated. A bound vif's counters, throttle and flows come from
+	 * the kernel, and its demand (rx, tx, pkt) is not used.
+	 */
+	char bind[SCN_IFNAME_MAX];
 };
 
 struct scn_vbd {

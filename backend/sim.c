@@ -12,6 +12,14 @@
  * rates derived from two samples match the models. All randomness (demand
  * jitter) comes from a PRNG seeded by the run's seed: a scenario, a seed and
  * a sequence of intervals always give the same samples.
+ *
+ * A vif with bind=IFNAME in the scenario is a real dom0 interface instead
+ * (backend/vifnet.h): its counters come from one RTM_GETSTATS dump per
+ * sample, its throttle is applied with tc through libnl and read back from
+ * the kernel, and its flows can be captured; its link events reach the
+ * event loop through hv_link_fd. A bound interface that does not exist shows
+ * zero counters and ifindex 0 until it appears. Such a run is no longer
+ * deterministic, by nature.
  */
 #include <math.h>
 #include <stdio.h>
@@ -24,6 +32,7 @@
 #include "backend/sim_rng.h"
 #include "backend/sim_sched.h"
 #include "backend/str.h"
+#include "backend/vifnet.h"
 
 #define SIM_NS               1e9
 #define SIM_RUNNING_SHARE    0.02    /* a vcpu busy at least 2% of a step shows as running */
@@ -90,6 +99,7 @@ struct sim {
 	struct sim_flow *flow;
 	struct sim_io_req *io;
 	size_t cap_sd, cap_flow, cap_io;
+	struct vifnet *vn;              /* the kernel side of bound vifs; NULL when none */
 };
 
 static const struct hv_ops sim_ops;
@@ -367,8 +377,10 @@ sim_run_net(struct sim *s, double dt)
 		double f = d->paused ? 0 : d->noise;
 
 		for (size_t v = 0; v < d->n_vifs; v++, k++) {
-			s->flow[k] = (struct sim_flow){ d->vif[v].d.rx_bps * f, &d->vif[v].from_guest, 0, 0 };
-			s->flow[n + k] = (struct sim_flow){ d->vif[v].d.tx_bps * f, &d->vif[v].to_guest, 0, 0 };
+			double g = d->vif[v].d.bind[0] ? 0 : f;   /* a bound vif: the kernel counts */
+
+			s->flow[k] = (struct sim_flow){ d->vif[v].d.rx_bps * g, &d->vif[v].from_guest, 0, 0 };
+			s->flow[n + k] = (struct sim_flow){ d->vif[v].d.tx_bps * g, &d->vif[v].to_guest, 0, 0 };
 		}
 	}
 	if (sim_net_step(s->flow, n, s->scn.host.nic_bps, dt) < 0 ||
@@ -487,6 +499,22 @@ sim_free_mem_kb(const struct sim *s)
 	return used < s->scn.host.mem_kb ? s->scn.host.mem_kb - used : 0;
 }
 
+/*
+ * A bound vif from the kernel: counters of the last refresh; fresh (an
+ * action's read-back) reads ifindex and throttle from the kernel now.
+ */
+static int
+sim_fill_bound(struct sim *s, const struct sim_vif *f, struct sample_vif *o, bool fresh,
+               struct err *e)
+{
+	o->devid = f->d.devid;
+	str_copy(o->ifname, f->d.bind, sizeof o->ifname);
+	vifnet_fill(s->vn, f->d.bind, o);
+	if (fresh && vifnet_read_shape(s->vn, f->d.bind, o, e) < 0)
+		return err_prefix(e, "cannot read the throttle of %s", f->d.bind);
+	return 0;
+}
+
 static void
 sim_fill_vif(const struct sim_dom *d, const struct sim_vif *f, struct sample_vif *o)
 {
@@ -523,7 +551,8 @@ sim_fill_vbd(const struct sim *s, const struct sim_dom *d, const struct sim_vbd 
 }
 
 static int
-sim_fill(const struct sim *s, const struct sim_dom *d, struct sample_domain *o, struct err *e)
+sim_fill(struct sim *s, const struct sim_dom *d, struct sample_domain *o, bool fresh,
+         struct err *e)
 {
 	bool running = false;
 
@@ -548,8 +577,12 @@ sim_fill(const struct sim *s, const struct sim_dom *d, struct sample_domain *o, 
 		running |= c->running;
 	}
 	o->state = d->paused ? DOM_PAUSED : running ? DOM_RUNNING : DOM_BLOCKED;
-	for (size_t k = 0; k < d->n_vifs; k++)
-		sim_fill_vif(d, &d->vif[k], &o->vifs[k]);
+	for (size_t k = 0; k < d->n_vifs; k++) {
+		if (d->vif[k].d.bind[0] == '\0')
+			sim_fill_vif(d, &d->vif[k], &o->vifs[k]);
+		else if (sim_fill_bound(s, &d->vif[k], &o->vifs[k], fresh, e) < 0)
+			return -1;
+	}
 	for (size_t k = 0; k < d->n_vbds; k++)
 		sim_fill_vbd(s, d, &d->vbd[k], &o->vbds[k]);
 	return 0;
@@ -588,6 +621,8 @@ sim_sample(struct hv *hv, struct sample *out, uint64_t interval_ns, struct err *
 	if (s->started && sim_advance(s, interval_ns, e) < 0)
 		return -1;
 	s->started = true;
+	if (s->vn != NULL && vifnet_refresh(s->vn, e) < 0)
+		return err_prefix(e, "counters of the bound vifs");
 	hv->host.free_mem_kb = sim_free_mem_kb(s);
 	hv->host.idle_ns = s->idle_ns.n;
 	out->time_ns = s->now_ns;
@@ -595,11 +630,11 @@ sim_sample(struct hv *hv, struct sample *out, uint64_t interval_ns, struct err *
 	for (size_t k = 0; k < s->n_order; k++) {
 		struct sample_domain *o = sample_add_domain(out);
 
-		if (o == NULL || sim_fill(s, &s->dom[s->order[k]], o, e) < 0) {
+		if (o == NULL || sim_fill(s, &s->dom[s->order[k]], o, false, e) < 0) {
 			if (o != NULL)
 				out->n_domains--;
 			sample_clear(out);
-			return err_set(e, "demo host: out of memory");
+			return o == NULL ? err_set(e, "demo host: out of memory") : -1;
 		}
 	}
 	return 0;
@@ -612,7 +647,13 @@ sim_read_domain(struct hv *hv, uint32_t domid, struct sample_domain *out, struct
 	struct sim_dom *d = sim_find(s, domid, e);
 
 	memset(out, 0, sizeof *out);
-	return d == NULL ? -1 : sim_fill(s, d, out, e);
+	if (d == NULL)
+		return -1;
+	if (sim_fill(s, d, out, true, e) < 0) {
+		hv_domain_free(out);
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -693,6 +734,89 @@ sim_set_paused(struct hv *hv, uint32_t domid, bool paused, struct err *e)
 	return 0;
 }
 
+/* ---- network ops: bound vifs through vifnet, the others in the model ---- */
+
+static struct sim_vif *
+sim_find_vif(struct sim_dom *d, unsigned devid)
+{
+	for (size_t k = 0; k < d->n_vifs; k++)
+		if (d->vif[k].d.devid == devid)
+			return &d->vif[k];
+	return NULL;
+}
+
+static struct sim_vif *
+sim_vif_of(struct sim *s, uint32_t domid, unsigned devid, struct err *e)
+{
+	struct sim_dom *d = sim_find(s, domid, e);
+	struct sim_vif *f;
+
+	if (d == NULL)
+		return NULL;
+	if ((f = sim_find_vif(d, devid)) == NULL)
+		err_set(e, "domain %u has no vif %u", (unsigned)domid, devid);
+	return f;
+}
+
+static int
+sim_set_vif_shape_op(struct hv *hv, uint32_t domid, unsigned devid,
+                     const struct hv_vif_shape *want, char *saved, size_t saved_len,
+                     struct err *e)
+{
+	struct sim *s = sim_of(hv);
+	struct sim_vif *f = sim_vif_of(s, domid, devid, e);
+
+	if (f == NULL)
+		return -1;
+	if (f->d.bind[0] != '\0')
+		return vifnet_set_shape(s->vn, f->d.bind, want, saved, saved_len, e);
+	if (sim_set_vif_shape(hv, domid, devid, true, want->to_guest_bps, 0, e) < 0)
+		return -1;
+	if (sim_set_vif_shape(hv, domid, devid, false, want->from_guest_bps, 0, e) < 0) {
+		struct err e2;
+
+		sim_set_vif_shape(hv, domid, devid, true, (uint64_t)f->to_guest.rate_bps,
+		                  (uint64_t)f->to_guest.burst_bytes, &e2);
+		return -1;
+	}
+	if (saved_len > 0)
+		saved[0] = '\0';
+	return 0;
+}
+
+static int
+sim_vif_ifname(struct hv *hv, uint32_t domid, unsigned devid, char *buf, size_t len,
+               struct err *e)
+{
+	struct sim *s = sim_of(hv);
+	struct sim_vif *f = sim_vif_of(s, domid, devid, e);
+
+	if (f == NULL)
+		return -1;
+	if (f->d.bind[0] == '\0')
+		return err_set(e, "vif %u of domain %u is simulated: the demo host makes its traffic up, "
+		               "so there are no packets to show (bind= on a vif line of the scenario "
+		               "makes it a real interface)", devid, (unsigned)domid);
+	str_copy(buf, f->d.bind, len);
+	return 0;
+}
+
+static int
+sim_link_fd(struct hv *hv)
+{
+	struct sim *s = sim_of(hv);
+
+	return s->vn != NULL ? vifnet_event_fd(s->vn) : -1;
+}
+
+static int
+sim_link_events(struct hv *hv, struct err *e)
+{
+	struct sim *s = sim_of(hv);
+
+	return s->vn != NULL ? vifnet_handle_events(s->vn, e) : 0;
+}
+
 static void
 sim_close(struct hv *hv)
 {
@@ -705,6 +829,7 @@ sim_close(struct hv *hv)
 	free(s->sd);
 	free(s->flow);
 	free(s->io);
+	vifnet_close(s->vn);
 	scenario_free(&s->scn);
 	free(s);
 }
@@ -718,6 +843,10 @@ static const struct hv_ops sim_ops = {
 	.pin_vcpu = sim_pin_vcpu,
 	.set_paused = sim_set_paused,
 	.close = sim_close,
+	.set_vif_shape = sim_set_vif_shape_op,
+	.vif_ifname = sim_vif_ifname,
+	.link_fd = sim_link_fd,
+	.link_events = sim_link_events,
 };
 
 /* ---- opening ---- */
@@ -757,6 +886,16 @@ sim_start(struct sim *s, uint64_t seed, struct err *e)
 	return 0;
 }
 
+static bool
+sim_any_bound(const struct scenario *scn)
+{
+	for (size_t i = 0; i < scn->n_domains; i++)
+		for (size_t k = 0; k < scn->domains[i].n_vifs; k++)
+			if (scn->domains[i].vifs[k].bind[0] != '\0')
+				return true;
+	return false;
+}
+
 int
 sim_open_text(struct hv **out, const char *text, size_t len, const char *source,
               uint64_t seed, struct err *e)
@@ -773,6 +912,11 @@ sim_open_text(struct hv **out, const char *text, size_t len, const char *source,
 		return -1;
 	}
 	sim_init_host(s);
+	if (sim_any_bound(&s->scn) && vifnet_open(&s->vn, e) < 0) {
+		err_prefix(e, "the scenario binds vifs to real interfaces");
+		sim_close(&s->hv);
+		return -1;
+	}
 	if (sim_start(s, seed, e) < 0) {
 		sim_close(&s->hv);
 		return -1;
@@ -832,12 +976,13 @@ sim_set_vif_shape(struct hv *hv, uint32_t domid, unsigned devid, bool to_guest,
 
 	if (d == NULL)
 		return -1;
-	for (size_t k = 0; k < d->n_vifs; k++)
-		if (d->vif[k].d.devid == devid)
-			f = &d->vif[k];
+	f = sim_find_vif(d, devid);
 	if (f == NULL)
 		return err_set(e, "domain %u has no vif %u (no interface vif%u.%u)",
 		               (unsigned)domid, devid, (unsigned)domid, devid);
+	if (f->d.bind[0] != '\0')
+		return err_set(e, "vif %u of domain %u is the real interface %s: throttle it with "
+		               "hv_set_vif_shape", devid, (unsigned)domid, f->d.bind);
 	if (rate_bps > SIM_MAX_RATE_BPS)
 		return err_set(e, "rate %llu bit/s is above the most this host takes (1000 Gbit/s)",
 		               (unsigned long long)rate_bps);

@@ -39,8 +39,13 @@ app_open(struct app *a, struct err *e)
 	ao.read_only = a->opt.read_only;
 	ao.use_syslog = a->cfg.audit_syslog;
 	ao.host_label = a->opt.demo ? "demo" : a->hv->host.hostname;
+	ao.throttle_state = a->cfg.throttle_state;
 	if (action_ctx_new(&a->actions, &ao, &ae) < 0)
 		return err_set(e, "%s", ae.msg);
+	for (size_t i = 0; action_warning(a->actions, i) != NULL; i++)
+		config_warn(&a->cfg, "%s", action_warning(a->actions, i));
+	if (action_start_note(a->actions) != NULL)
+		config_warn(&a->cfg, "%s", action_start_note(a->actions));
 	return app_refresh(a, e);
 }
 

@@ -14,6 +14,7 @@
 #include "backend/cpulist.h"
 #include "backend/loop.h"
 #include "backend/str.h"
+#include "backend/throttle.h"
 #include "tui/batch.h"
 #include "tui/columns.h"
 #include "tui/units.h"
@@ -107,16 +108,45 @@ batch_vcpus(const struct view_domain *d, unsigned nr_pcpus)
 	return arr;
 }
 
+/*
+ * What the kernel (or the demo host) has on the vif is throttle_*_bps; the
+ * sticky registry adds what is wanted and when it is lifted; "real" says the
+ * vif is a dom0 interface (flows can be captured), "present" that it exists.
+ */
+static void
+batch_vif_throttle(const struct app *a, const struct sample_domain *d, const struct sample_vif *v,
+                   json_t *o)
+{
+	const struct throttle_entry *t = NULL;
+	char ifname[SAMPLE_DEV_MAX];
+	struct err e;
+	bool real = hv_vif_ifname(a->hv, d->domid, v->devid, ifname, sizeof ifname, &e) == 0;
+
+	if (a->actions != NULL)
+		t = action_throttle_find(a->actions, d->name, v->devid);
+	json_object_set_new(o, "ifindex", json_integer(v->ifindex));
+	json_object_set_new(o, "real", json_boolean(real));
+	json_object_set_new(o, "present", json_boolean(!real || v->ifindex != 0));
+	json_object_set_new(o, "throttle_sticky", json_boolean(t != NULL));
+	json_object_set_new(o, "throttle_wanted_to_guest_bps",
+	                    json_integer(t ? (json_int_t)t->to_guest_bps : 0));
+	json_object_set_new(o, "throttle_wanted_from_guest_bps",
+	                    json_integer(t ? (json_int_t)t->from_guest_bps : 0));
+	json_object_set_new(o, "throttle_expires",
+	                    t && t->expires ? json_integer((json_int_t)t->expires) : json_null());
+}
+
 static json_t *
-batch_vifs(const struct view_domain *d)
+batch_vifs(const struct app *a, const struct view_domain *d)
 {
 	json_t *arr = json_array();
 
 	for (size_t i = 0; i < d->raw->n_vifs; i++) {
 		const struct sample_vif *v = &d->raw->vifs[i];
 		const struct view_vif *r = &d->vifs[i];
+		json_t *o;
 
-		json_array_append_new(arr, json_pack(
+		o = json_pack(
 		    "{s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:I,s:I}",
 		    "devid", (json_int_t)v->devid, "ifname", batch_str(v->ifname),
 		    "rx_bytes", (json_int_t)v->rx_bytes, "rx_packets", (json_int_t)v->rx_packets,
@@ -126,7 +156,10 @@ batch_vifs(const struct view_domain *d)
 		    "rx_bps", batch_real(r->rx_bps), "tx_bps", batch_real(r->tx_bps),
 		    "rx_pps", batch_real(r->rx_pps), "tx_pps", batch_real(r->tx_pps),
 		    "throttle_to_guest_bps", (json_int_t)v->to_guest.rate_bps,
-		    "throttle_from_guest_bps", (json_int_t)v->from_guest.rate_bps));
+		    "throttle_from_guest_bps", (json_int_t)v->from_guest.rate_bps);
+		if (o != NULL)
+			batch_vif_throttle(a, d->raw, v, o);
+		json_array_append_new(arr, o);
 	}
 	return arr;
 }
@@ -157,7 +190,7 @@ batch_vbds(const struct view_domain *d)
 }
 
 static json_t *
-batch_domain(const struct view_domain *d, unsigned nr_pcpus)
+batch_domain(const struct app *a, const struct view_domain *d, unsigned nr_pcpus)
 {
 	const struct sample_domain *r = d->raw;
 	char state[7];
@@ -175,7 +208,7 @@ batch_domain(const struct view_domain *d, unsigned nr_pcpus)
 	    "net_rx_bps", batch_real(d->rx_bps), "net_tx_bps", batch_real(d->tx_bps),
 	    "pps", batch_real(d->pps), "iow_pct", batch_real(d->iow_pct),
 	    "iops", batch_real(d->iops),
-	    "vcpu", batch_vcpus(d, nr_pcpus), "vif", batch_vifs(d), "vbd", batch_vbds(d));
+	    "vcpu", batch_vcpus(d, nr_pcpus), "vif", batch_vifs(a, d), "vbd", batch_vbds(d));
 }
 
 int
@@ -189,7 +222,7 @@ batch_print_json(const struct app *a, FILE *out)
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	for (size_t i = 0; i < a->view.n; i++)
-		json_array_append_new(doms, batch_domain(&a->view.doms[i], h->nr_pcpus));
+		json_array_append_new(doms, batch_domain(a, &a->view.doms[i], h->nr_pcpus));
 	obj = json_pack("{s:o,s:o,s:{s:o,s:s,s:s,s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I},s:o}",
 	    "time", json_real((double)now.tv_sec + now.tv_nsec / 1e9),
 	    "interval_s", batch_real((double)vh->interval_ns / 1e9),

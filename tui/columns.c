@@ -144,6 +144,51 @@ fmt_pps(const struct view_domain *d, char *buf, size_t len)
 		units_count(d->pps, buf, len);
 }
 
+/* The throttle over all vifs: the lowest rate, and which way when not both. */
+struct thr_summary {
+	double min;             /* lowest throttled rate, bits/s; 0 = no throttle */
+	bool uniform;           /* every vif throttled at min both ways */
+	bool in_only, out_only; /* every throttle is to the guest / from it, at min */
+};
+
+static void
+thr_summarise(const struct view_domain *d, struct thr_summary *s)
+{
+	memset(s, 0, sizeof *s);
+	s->uniform = s->in_only = s->out_only = true;
+	for (size_t i = 0; i < d->raw->n_vifs; i++) {
+		const struct sample_vif *v = &d->raw->vifs[i];
+		uint64_t r[2] = { v->to_guest.rate_bps, v->from_guest.rate_bps };
+
+		for (int k = 0; k < 2; k++)
+			if (r[k] > 0 && (s->min == 0 || r[k] < s->min))
+				s->min = (double)r[k];
+	}
+	for (size_t i = 0; i < d->raw->n_vifs; i++) {
+		const struct sample_vif *v = &d->raw->vifs[i];
+		double to = (double)v->to_guest.rate_bps, from = (double)v->from_guest.rate_bps;
+
+		s->uniform = s->uniform && to == s->min && from == s->min;
+		s->in_only = s->in_only && from == 0 && (to == 0 || to == s->min);
+		s->out_only = s->out_only && to == 0 && (from == 0 || from == s->min);
+	}
+}
+
+static void
+fmt_thr(const struct view_domain *d, char *buf, size_t len)
+{
+	struct thr_summary s;
+	char r[16];
+
+	thr_summarise(d, &s);
+	if (s.min == 0) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	units_bits(s.min, r, sizeof r);
+	snprintf(buf, len, "%s%s", r, s.uniform ? "" : s.in_only ? "i" : s.out_only ? "o" : "*");
+}
+
 static void
 fmt_iow(const struct view_domain *d, char *buf, size_t len)
 {
@@ -266,6 +311,22 @@ cmp_pps(const struct view_domain *a, const struct view_domain *b)
 	                  rate_or_unknown(net_known(b), b->pps));
 }
 
+/* Throttled first (natural order, largest first), the lowest rate first among them. */
+static double
+thr_key(const struct view_domain *d)
+{
+	struct thr_summary s;
+
+	thr_summarise(d, &s);
+	return s.min > 0 ? 1e15 - s.min : -1;
+}
+
+static int
+cmp_thr(const struct view_domain *a, const struct view_domain *b)
+{
+	return cmp_double(thr_key(a), thr_key(b));
+}
+
 static int
 cmp_iow(const struct view_domain *a, const struct view_domain *b)
 {
@@ -309,6 +370,9 @@ static const struct column columns[COL_COUNT] = {
 	  "network to the guest, bits/s", fmt_nettx, cmp_nettx },
 	{ COL_PPS, "PPS", "PPS", 5, 5, 5, false, 20, true,
 	  "packets/s, both directions", fmt_pps, cmp_pps },
+	{ COL_THR, "THR", "THR", 6, 6, 6, false, 58, true,
+	  "vif throttle (t sets it): its lowest rate in bits/s; i = to the guest only, "
+	  "o = from it only, * = mixed; sorts throttled first", fmt_thr, cmp_thr },
 	{ COL_IOW, "IOW%", "IOW%", 5, 5, 5, false, 78, true,
 	  "IO wait of its disk backends, percent of the interval", fmt_iow, cmp_iow },
 	{ COL_IOPS, "IOPS", "IOPS", 5, 5, 5, false, 30, true,
@@ -347,7 +411,7 @@ const char *
 columns_names(void)
 {
 	return "ID, NAME, STATE, CPU%, WEIGHT, CAP, ENT%, USE, MEM, VCPUS, "
-	       "NETRX, NETTX, PPS, IOW%, IOPS";
+	       "NETRX, NETTX, PPS, THR, IOW%, IOPS";
 }
 
 void

@@ -32,6 +32,7 @@ enum column_id {
 	COL_NETRX,
 	COL_NETTX,
 	COL_PPS,
+	COL_THR,
 	COL_IOW,
 	COL_IOPS,
 	COL_COUNT

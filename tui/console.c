@@ -1,13 +1,18 @@
 /*
  * console.c: the full-screen console's event wiring. The terminal (stdin),
- * SIGWINCH, SIGINT/SIGTERM/SIGHUP and two timers go into the one event loop:
- * the sample timer takes a new sample every delay seconds (nothing else
- * does: a key only redraws), and a one-second tick redraws the age of the
- * sample. Drawing and keys are in ui.c and keys.c.
+ * SIGWINCH, SIGINT/SIGTERM/SIGHUP, the backend's link events and timers go
+ * into the one event loop: the sample timer takes a new sample every delay
+ * seconds (nothing else does: a key only redraws), a one-second tick redraws
+ * the age of the sample, and the expiry timer fires at the next throttle
+ * expiry. Sticky throttles are kept true after each sample and at once when
+ * a link appears or is renamed (a re-created vif gets its throttle back);
+ * expired ones are lifted when their time comes. Capture fds of the flow
+ * view are added by flowview.c. Drawing and keys are in ui.c and keys.c.
  */
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "tui/console.h"
 #include "tui/keys.h"
@@ -18,6 +23,7 @@
 
 static void on_sample(struct loop *l, void *arg);
 static void on_tick(struct loop *l, void *arg);
+static void on_expire(struct loop *l, void *arg);
 
 static void
 schedule(struct ui *u, int *id, uint64_t at, loop_timer_cb cb)
@@ -51,6 +57,52 @@ console_reschedule(struct ui *u)
 	schedule_sample(u);
 }
 
+/* Lifts expired throttles and, with reapply, re-applies lost sticky ones; says what it did. */
+static void
+maintain_throttles(struct ui *u, bool reapply)
+{
+	struct action_result res;
+	int rc;
+
+	if (u->a->actions == NULL)
+		return;
+	rc = action_throttle_maintain(u->a->actions, &u->a->cur, (int64_t)time(NULL), reapply, &res);
+	if (res.msg[0] != '\0')
+		ui_message(u, rc < 0, "%s", res.msg);
+	console_throttles_changed(u);
+}
+
+void
+console_throttles_changed(struct ui *u)
+{
+	int64_t next, left;
+
+	if (u->loop == NULL || u->a->actions == NULL)
+		return;
+	loop_del_timer(u->loop, u->expire_timer);
+	u->expire_timer = 0;
+	next = action_throttle_next_expiry(u->a->actions);
+	if (next == 0)
+		return;
+	left = next - (int64_t)time(NULL);
+	if (left < 0)
+		left = 0;
+	/* a little late rather than early: at the deadline, time() must have reached it */
+	schedule(u, &u->expire_timer, loop_now_ns() + (uint64_t)left * 1000000000ull + 200000000ull,
+	         on_expire);
+}
+
+static void
+on_expire(struct loop *l, void *arg)
+{
+	struct ui *u = arg;
+
+	(void)l;
+	u->expire_timer = 0;
+	maintain_throttles(u, false);
+	ui_draw(u);
+}
+
 static void
 on_sample(struct loop *l, void *arg)
 {
@@ -61,8 +113,29 @@ on_sample(struct loop *l, void *arg)
 	u->sample_timer = 0;
 	if (app_refresh(u->a, &e) < 0)
 		ui_message(u, true, "sample failed: %s", e.msg);
+	else
+		maintain_throttles(u, true);
 	ui_rebuild(u);
 	schedule_sample(u);
+	ui_draw(u);
+}
+
+/* Links appeared or were renamed: a re-created vif gets its sticky throttle back now. */
+static void
+on_links(struct loop *l, int fd, short revents, void *arg)
+{
+	struct ui *u = arg;
+	struct err e;
+	int n;
+
+	(void)l;
+	(void)fd;
+	(void)revents;
+	n = hv_link_events(u->a->hv, &e);
+	if (n < 0)
+		ui_message(u, true, "link events: %s", e.msg);
+	else if (n > 0)
+		maintain_throttles(u, true);
 	ui_draw(u);
 }
 
@@ -94,6 +167,10 @@ on_key(struct ui *u, int key)
 		help_key(u, key);
 	else if (u->mode == UI_SORT_MENU)
 		sortmenu_key(u, key);
+	else if (u->mode == UI_THROTTLE_MENU)
+		thrmenu_key(u, key);
+	else if (u->mode == UI_FLOWS)
+		flowview_key(u, key);
 	else
 		keys_dispatch(u, key);
 }
@@ -141,8 +218,12 @@ console_wire(struct ui *u, struct err *e)
 	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
 		if (loop_add_signal(u->loop, sigs[i], on_signal, u, e) < 0)
 			return -1;
+	if (hv_link_fd(u->a->hv) >= 0
+	    && loop_add_fd(u->loop, hv_link_fd(u->a->hv), POLLIN, on_links, u, e) < 0)
+		return -1;
 	schedule_sample(u);
 	schedule(u, &u->tick_timer, loop_now_ns() + TICK_NS, on_tick);
+	console_throttles_changed(u);
 	return 0;
 }
 
@@ -163,6 +244,7 @@ console_run(struct app *a, struct err *e)
 		ui_draw(&u);
 		rc = loop_run(u.loop, e);
 	}
+	flowview_close(&u);        /* its captures' fds are in the loop */
 	crt_close(&u.crt);
 	if (u.loop != NULL)
 		loop_free(u.loop);

@@ -115,21 +115,82 @@ vcpu_cells(const struct view_domain *d, size_t i, unsigned nr_pcpus, struct devc
 	cell(&c[4], THEME_SUBROW, "%s", cpus);
 }
 
+/* "10.0Mbit/s both ways", "in 10.0M, out 5.00M", "in 10.0Mbit/s", "none". */
 static void
-throttle_text(const struct sample_vif *v, char *buf, size_t len)
+rates_text(uint64_t to_bps, uint64_t from_bps, char *buf, size_t len)
 {
 	char to[16], from[16];
 
-	units_bits((double)v->to_guest.rate_bps, to, sizeof to);
-	units_bits((double)v->from_guest.rate_bps, from, sizeof from);
-	if (v->to_guest.rate_bps && v->from_guest.rate_bps)
-		snprintf(buf, len, "to guest %sbit/s, from guest %sbit/s", to, from);
-	else if (v->to_guest.rate_bps)
-		snprintf(buf, len, "to guest %sbit/s", to);
-	else if (v->from_guest.rate_bps)
-		snprintf(buf, len, "from guest %sbit/s", from);
+	units_bits((double)to_bps, to, sizeof to);
+	units_bits((double)from_bps, from, sizeof from);
+	if (to_bps && from_bps && to_bps == from_bps)
+		snprintf(buf, len, "%sbit/s both ways", to);
+	else if (to_bps && from_bps)
+		snprintf(buf, len, "in %s out %s", to, from);
+	else if (to_bps)
+		snprintf(buf, len, "in %sbit/s", to);
+	else if (from_bps)
+		snprintf(buf, len, "out %sbit/s", from);
 	else
 		snprintf(buf, len, "none");
+}
+
+static void
+throttle_text(const struct sample_vif *v, char *buf, size_t len)
+{
+	rates_text(v->to_guest.rate_bps, v->from_guest.rate_bps, buf, len);
+}
+
+/* "1h59m" */
+static void
+left_text(int64_t s, char *buf, size_t len)
+{
+	if (s >= 86400)
+		snprintf(buf, len, "%lldd%lldh", (long long)(s / 86400), (long long)(s % 86400 / 3600));
+	else if (s >= 3600)
+		snprintf(buf, len, "%lldh%02lldm", (long long)(s / 3600), (long long)(s % 3600 / 60));
+	else if (s >= 60)
+		snprintf(buf, len, "%lldm%02llds", (long long)(s / 60), (long long)(s % 60));
+	else
+		snprintf(buf, len, "%llds", (long long)(s > 0 ? s : 0));
+}
+
+/* The THROTTLE cell with what the note adds: expiry, a missing interface, a drift. */
+static void
+throttle_note_text(const struct sample_vif *v, const struct devrows_vif_note *n, char *buf,
+                   size_t len, enum theme_role *role)
+{
+	char now[64], want[64], left[24], ifname[SAMPLE_DEV_MAX * 2];
+	bool in_effect = v->to_guest.rate_bps == n->want_to_bps
+	                 && v->from_guest.rate_bps == n->want_from_bps;
+
+	throttle_text(v, now, sizeof now);
+	str_sanitize(ifname, sizeof ifname, n->ifname ? n->ifname : "");
+	if (n->real && v->ifindex == 0) {
+		*role = THEME_ERROR;
+		if (n->wanted) {
+			rates_text(n->want_to_bps, n->want_from_bps, want, sizeof want);
+			snprintf(buf, len, "interface absent; sticky %s waits for it", want);
+		} else {
+			snprintf(buf, len, "interface %s absent: no counters", ifname);
+		}
+		return;
+	}
+	if (!n->wanted) {
+		snprintf(buf, len, "%s", now);
+		return;
+	}
+	left_text(n->left_s, left, sizeof left);
+	if (in_effect) {
+		snprintf(buf, len, "%s sticky%s%s", now, n->left_s > 0 ? " " : "",
+		         n->left_s > 0 ? left : "");
+		if (n->left_s > 0)
+			snprintf(buf + strlen(buf), len - strlen(buf), " left");
+		return;
+	}
+	rates_text(n->want_to_bps, n->want_from_bps, want, sizeof want);
+	*role = THEME_ERROR;
+	snprintf(buf, len, "%s; wanted %s (changed outside domtop?)", now, want);
 }
 
 static void
@@ -151,6 +212,14 @@ vif_cells(const struct view_domain *d, size_t i, struct devcell *c)
 	rate_cell(&c[5], d->has_rates, v->drop_ps, errs ? THEME_THROTTLED : THEME_SUBROW);
 	throttle_text(v->raw, c[6].text, sizeof c[6].text);
 	c[6].role = throttled ? THEME_THROTTLED : THEME_SUBROW;
+}
+
+/* Cells drawn selected keep their text; the row takes the selection's colours. */
+static void
+select_cells(struct devcell *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		c[i].role = THEME_SELECTED;
 }
 
 /* ioprio only matters under bfq (and partly mq-deadline); "" = unknown. */
@@ -251,6 +320,29 @@ devrows_draw_header(struct crt *c, int y, const struct view_domain *d, enum devr
 	for (size_t i = 0; i < kinds[k].n; i++)
 		cell(&cells[i], THEME_SUBROW_HEADER, "%s", kinds[k].cols[i].hdr);
 	draw_cells(c, y, kinds[k].cols, kinds[k].n, cells);
+}
+
+void
+devrows_draw_vif(struct crt *c, int y, const struct view_domain *d, size_t i,
+                 const struct devrows_vif_note *n)
+{
+	struct devcell cells[DEV_MAX_COLS];
+	enum theme_role role = THEME_SUBROW;
+	size_t nc = kinds[DEVROWS_VIF].n;
+
+	crt_fill(c, y, 0, c->cols, n->selected ? THEME_SELECTED : THEME_SUBROW);
+	if (i >= devrows_count(d, DEVROWS_VIF))
+		return;
+	vif_cells(d, i, cells);
+	if (n->real && d->vifs[i].raw->ifindex == 0)
+		for (size_t k = 1; k < 6; k++)
+			cell(&cells[k], THEME_SUBROW, "-");
+	role = cells[nc - 1].role;
+	throttle_note_text(d->vifs[i].raw, n, cells[nc - 1].text, sizeof cells[nc - 1].text, &role);
+	cells[nc - 1].role = role;
+	if (n->selected)
+		select_cells(cells, nc);
+	draw_cells(c, y, kinds[DEVROWS_VIF].cols, nc, cells);
 }
 
 void

@@ -89,6 +89,14 @@ help_lines(struct ui *u, struct help_line *lines, int max, int width)
 	}
 	put(&h, THEME_HELP_KEY, "In a prompt",
 	    "Enter accepts, Esc cancels, Backspace deletes, Ctrl-U clears");
+	put(&h, THEME_HELP_KEY, "In the throttle menu",
+	    "1-9 a preset rate (config [throttle] presets), o any rate: RATE [in|out|both] "
+	    "[for 30m|2h|1d] (in = to the guest), l lifts it; Up/Down and Enter; Esc leaves. "
+	    "Throttles are shaped (tbf), kept in the state file, re-applied when the vif is made "
+	    "again, lifted when they expire; u undoes");
+	put(&h, THEME_HELP_KEY, "In the flow view",
+	    "1 2 3 sort by the last 2 s, 10 s, 40 s; Esc or q returns. IN is to the guest, OUT from "
+	    "it; hints flag small-packet floods, fan-out (scanning) and outbound SMTP");
 	put(&h, THEME_NORMAL, "", "");
 	put(&h, THEME_HELP_TITLE, "Columns", "");
 	for (int c = 0; c < COL_COUNT; c++) {

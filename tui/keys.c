@@ -14,9 +14,37 @@
 
 /* ---- selection, sort, expansion ---- */
 
+/*
+ * Up and Down with N: through the vif lines of the selected domain too, so
+ * that t and F can act on one vif.
+ */
+static bool
+move_in_vifs(struct ui *u, int dir)
+{
+	const struct view_domain *d = table_selected(&u->table);
+	int n = d != NULL ? (int)d->raw->n_vifs : 0;
+
+	if (!u->table.show_vifs || d == NULL)
+		return false;
+	if (dir > 0 && u->vif_sel + 1 < n) {
+		u->vif_sel++;
+		u->vif_sel_domid = d->raw->domid;
+		return true;
+	}
+	if (dir < 0 && u->vif_sel >= 0) {
+		u->vif_sel--;
+		return true;
+	}
+	return false;
+}
+
 static void
 key_move(struct ui *u, int key)
 {
+	if ((key == KEYS_FN(KEY_UP) || key == KEYS_FN(KEY_DOWN))
+	    && move_in_vifs(u, key == KEYS_FN(KEY_UP) ? -1 : 1))
+		return;
+	u->vif_sel = -1;
 	switch (key) {
 	case KEYS_FN(KEY_UP):    table_move(&u->table, -1); break;
 	case KEYS_FN(KEY_DOWN):  table_move(&u->table, 1); break;
@@ -68,8 +96,10 @@ key_expand(struct ui *u, int key)
 {
 	struct table *t = &u->table;
 
-	if (key == 'N')
+	if (key == 'N') {
 		t->show_vifs = !t->show_vifs;
+		u->vif_sel = -1;
+	}
 	else if (key == 'V')
 		t->show_vcpus = !t->show_vcpus;
 	else
@@ -190,6 +220,42 @@ run_action(struct ui *u, enum action_kind kind, uint32_t domid, const char *arg)
 	ui_message(u, !res.ok, "%s", res.msg);
 }
 
+/* t: the throttle menu for the selected domain, or the selected vif (after N). */
+static void
+key_throttle(struct ui *u, int key)
+{
+	int devid;
+	const struct view_domain *d = ui_selected_vif(u, &devid);
+
+	(void)key;
+	if (d == NULL) {
+		ui_message(u, true, "no domain selected");
+		return;
+	}
+	if (u->a->opt.read_only) {
+		u->thr_domid = d->raw->domid;
+		u->thr_devid = devid;
+		ui_run_throttle(u, ACTION_THROTTLE, "");   /* refused and audited */
+		return;
+	}
+	thrmenu_open(u, d, devid);
+}
+
+/* F: the flow view of the selected domain, or of the selected vif. */
+static void
+key_flows(struct ui *u, int key)
+{
+	int devid;
+	const struct view_domain *d = ui_selected_vif(u, &devid);
+
+	(void)key;
+	if (d == NULL) {
+		ui_message(u, true, "no domain selected");
+		return;
+	}
+	flowview_open(u, d, devid);
+}
+
 /* The selected domain, or NULL with a message. */
 static const struct view_domain *
 action_target(struct ui *u)
@@ -274,6 +340,7 @@ key_undo(struct ui *u, int key)
 	(void)key;
 	action_undo(u->a->actions, &u->a->cur, &res);
 	ui_message(u, !res.ok, "%s", res.msg);
+	console_throttles_changed(u);
 }
 
 static void
@@ -333,8 +400,8 @@ static const struct keydef keytab[] = {
 	{ { 'M' }, "sort by MEM; again: reverse", NULL, key_sort_shortcut },
 	{ { 'I' }, "sort by IOW%; again: reverse", NULL, key_sort_shortcut },
 	{ { 'T' }, "sort by network (NETRX); again: reverse", NULL, key_sort_shortcut },
-	{ { 'N' }, "show / hide the vifs of the selected domain: rates, packets, throttle",
-	  NULL, key_expand },
+	{ { 'N' }, "show / hide the vifs of the selected domain: rates, packets, throttle; "
+	  "Up/Down then select a vif for t and F", NULL, key_expand },
 	{ { 'V' }, "show / hide its vcpus: pCPU, CPU%, affinity", NULL, key_expand },
 	{ { 'B' }, "show / hide its vbds: IOPS, throughput, IOW%, oo/s, ioprio, scheduler",
 	  NULL, key_expand },
@@ -343,7 +410,12 @@ static const struct keydef keytab[] = {
 	{ { 'a' }, "pin its vcpus: CPULIST for all, or VCPU CPULIST (xl syntax, 0-3,^2)",
 	  "Pin", key_action },
 	{ { 'p' }, "pause or unpause it (asks first)", "Pause", key_pause },
+	{ { 't' }, "throttle its vifs, or after N the selected vif: a preset rate, any rate "
+	  "(RATE [in|out] [for 2h]), or lift it; both ways, shaped; kept across vif re-creation",
+	  "Throttle", key_throttle },
 	{ { 'u' }, "undo the last action", "Undo", key_undo },
+	{ { 'F' }, "flow view of its vifs, or after N the selected vif: top talkers over 2/10/40 s,"
+	  " abuse hints, capture drops", "Flows", key_flows },
 	{ { 'd' }, "set the delay between samples", "Delay", key_delay },
 	{ { KEYS_CTRL('L') }, "redraw the screen", NULL, key_redraw },
 	{ { 'q', F(10) }, "quit", "Quit", key_quit },
@@ -465,6 +537,12 @@ keys_prompt(struct ui *u, int key)
 			action_done(u);
 		else
 			ui_message(u, false, "%s cancelled", action_kind_name(u->ask_kind));
+		break;
+	case UI_ASK_THROTTLE:
+		if (accepted && u->prompt.text[0] != '\0')
+			ui_run_throttle(u, ACTION_THROTTLE, u->prompt.text);
+		else
+			ui_message(u, false, "throttle of %s unchanged", u->thr_target);
 		break;
 	default:
 		break;

@@ -6,8 +6,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "backend/str.h"
+#include "backend/throttle.h"
 #include "tui/keys.h"
 #include "tui/ui.h"
 
@@ -79,6 +81,15 @@ ui_init_sort(struct ui *u)
 		ui_problem(u, "%s: %s; sorting by CPU%%", *where ? where : "config", e.msg);
 }
 
+static bool
+ui_cfg_warned(const struct app *a, const char *msg)
+{
+	for (size_t i = 0; i < a->cfg.n_warnings; i++)
+		if (strcmp(a->cfg.warnings[i], msg) == 0)
+			return true;
+	return false;
+}
+
 void
 ui_init(struct ui *u, struct app *a)
 {
@@ -87,8 +98,15 @@ ui_init(struct ui *u, struct app *a)
 	table_init(&u->table);
 	theme_init(&u->theme);
 	theme_exe_dir(u->exe_dir, sizeof u->exe_dir);
+	u->vif_sel = -1;
 	for (size_t i = 0; i < a->cfg.n_warnings; i++)
 		ui_problem(u, "%s", a->cfg.warnings[i]);
+	/* the throttle registry's problems, unless app_open passed them on as config warnings */
+	for (size_t i = 0; a->actions != NULL && action_warning(a->actions, i) != NULL; i++)
+		if (!ui_cfg_warned(a, action_warning(a->actions, i)))
+			ui_problem(u, "%s", action_warning(a->actions, i));
+	if (u->n_problems == 0 && a->actions != NULL && action_start_note(a->actions) != NULL)
+		ui_message(u, false, "%s", action_start_note(a->actions));
 	ui_init_columns(u);
 	ui_init_sort(u);
 }
@@ -96,6 +114,7 @@ ui_init(struct ui *u, struct app *a)
 void
 ui_free(struct ui *u)
 {
+	flowview_free(u);
 	table_free(&u->table);
 }
 
@@ -131,8 +150,43 @@ ui_load_theme(struct ui *u)
 void
 ui_rebuild(struct ui *u)
 {
+	const struct view_domain *d;
+
 	if (table_rebuild(&u->table, &u->a->view, &u->sort) < 0)
 		ui_message(u, true, "out of memory listing %zu domains", u->a->view.n);
+	/* the vif selection belongs to one domain and stays within its vifs */
+	d = table_selected(&u->table);
+	if (d == NULL || !u->table.show_vifs || d->raw->domid != u->vif_sel_domid)
+		u->vif_sel = -1;
+	else if (u->vif_sel >= (int)d->raw->n_vifs)
+		u->vif_sel = (int)d->raw->n_vifs - 1;
+	if (d != NULL)
+		u->vif_sel_domid = d->raw->domid;
+}
+
+const struct view_domain *
+ui_selected_vif(struct ui *u, int *devid)
+{
+	const struct view_domain *d = table_selected(&u->table);
+
+	*devid = -1;
+	if (d != NULL && u->table.show_vifs && u->vif_sel >= 0 && u->vif_sel < (int)d->raw->n_vifs
+	    && d->raw->domid == u->vif_sel_domid)
+		*devid = (int)d->raw->vifs[u->vif_sel].devid;
+	return d;
+}
+
+void
+ui_run_throttle(struct ui *u, enum action_kind kind, const char *arg)
+{
+	struct action act;
+	struct action_result res;
+
+	action_make(&act, kind, u->thr_domid, arg);
+	act.devid = u->thr_devid;
+	action_run(u->a->actions, &u->a->cur, &act, &res);
+	ui_message(u, !res.ok, "%s", res.msg);
+	console_throttles_changed(u);
 }
 
 void
@@ -173,6 +227,54 @@ draw_too_small(struct ui *u)
 	crt_put(&u->crt, 0, 0, THEME_ERROR, text, u->crt.cols);
 }
 
+/* What the registry and the backend add to vif line i of d. */
+static void
+vif_note(struct ui *u, const struct view_domain *d, size_t i, bool selected,
+         struct devrows_vif_note *n, char *ifname, size_t len)
+{
+	const struct sample_vif *v = &d->raw->vifs[i];
+	const struct throttle_entry *t;
+	struct err e;
+
+	memset(n, 0, sizeof *n);
+	n->selected = selected;
+	n->real = hv_vif_ifname(u->a->hv, d->raw->domid, v->devid, ifname, len, &e) == 0;
+	n->ifname = ifname;
+	t = action_throttle_find(u->a->actions, d->raw->name, v->devid);
+	if (t != NULL) {
+		n->wanted = true;
+		n->want_to_bps = t->to_guest_bps;
+		n->want_from_bps = t->from_guest_bps;
+		n->left_s = t->expires > 0 ? t->expires - (int64_t)time(NULL) : 0;
+		if (t->expires > 0 && n->left_s < 1)
+			n->left_s = 1;      /* lifted at the next expiry check */
+	}
+}
+
+/*
+ * Draws the vif lines on the screen again with what only the console knows:
+ * the sticky throttle and its expiry, a missing interface, the selected vif.
+ */
+static void
+draw_vif_lines(struct ui *u, int y)
+{
+	const struct table *t = &u->table;
+	const struct view_domain *sel = table_selected(t);
+	char ifname[SAMPLE_DEV_MAX];
+
+	for (int i = 0; i < t->height; i++) {
+		size_t at = t->top + (size_t)i;
+		const struct table_line *ln = at < t->n_lines ? &t->lines[at] : NULL;
+		struct devrows_vif_note n;
+
+		if (ln == NULL || ln->kind != TABLE_DEV || ln->dev != DEVROWS_VIF)
+			continue;
+		vif_note(u, ln->d, ln->sub, ln->d == sel && u->vif_sel == (int)ln->sub, &n, ifname,
+		         sizeof ifname);
+		devrows_draw_vif(&u->crt, y + 1 + i, ln->d, ln->sub, &n);
+	}
+}
+
 void
 ui_draw(struct ui *u)
 {
@@ -186,12 +288,23 @@ ui_draw(struct ui *u)
 	} else if (u->mode == UI_HELP) {
 		help_draw(u, 0, c->rows - 1);
 		keys_draw_bar(c, c->rows - 1);
+	} else if (u->mode == UI_FLOWS) {
+		y = header_draw(u, 0);
+		flowview_draw(u, y, msg_y - y);
+		draw_message(u, msg_y);
+		keys_draw_bar(c, c->rows - 1);
+		if (u->prompt.active)
+			prompt_draw(&u->prompt, c, msg_y);
 	} else {
 		y = header_draw(u, 0);
 		columns_layout(&u->cols, c->cols, &l);
 		table_draw(&u->table, c, y, msg_y - y, &l, &u->sort);
+		if (msg_y - y > 1)
+			draw_vif_lines(u, y);
 		if (u->mode == UI_SORT_MENU)
 			sortmenu_draw(u, y, msg_y - y);
+		if (u->mode == UI_THROTTLE_MENU)
+			thrmenu_draw(u, y, msg_y - y);
 		draw_message(u, msg_y);
 		keys_draw_bar(c, c->rows - 1);
 		if (u->prompt.active)

@@ -2,8 +2,9 @@
  * ui.h: the state of the full-screen console, shared by its parts: the
  * event wiring (console.c), the key functions (keys.c), the prompt
  * (prompt.c), the help screen (help.c), the sort menu (sortmenu.c), the
- * table (table.c) and the header (header.c). ui.c sets it up from the
- * options and config and draws the whole screen.
+ * table (table.c) and the header (header.c), the throttle menu (thrmenu.c)
+ * and the flow view (flowview.c). ui.c sets it up from the options and
+ * config and draws the whole screen.
  */
 #ifndef DOMTOP_UI_H
 #define DOMTOP_UI_H
@@ -23,7 +24,7 @@
 
 #define UI_MAX_PROBLEMS 8
 
-enum ui_mode { UI_TABLE, UI_HELP, UI_SORT_MENU };
+enum ui_mode { UI_TABLE, UI_HELP, UI_SORT_MENU, UI_THROTTLE_MENU, UI_FLOWS };
 
 /* What the open prompt asks for. */
 enum ui_ask {
@@ -32,7 +33,10 @@ enum ui_ask {
 	UI_ASK_FILTER,
 	UI_ASK_DELAY,
 	UI_ASK_ACTION,          /* ask_kind on ask_domid */
+	UI_ASK_THROTTLE,        /* any rate for the throttle menu's target */
 };
+
+struct flowview;
 
 struct ui {
 	struct app *a;
@@ -60,7 +64,17 @@ struct ui {
 	char exe_dir[512];
 	int sample_timer;       /* loop timer ids, 0 = none */
 	int tick_timer;
+	int expire_timer;       /* at the next throttle expiry */
 	bool quit;
+	/* with N: the selected vif line of the selected domain; -1 = the domain's own row */
+	int vif_sel;
+	uint32_t vif_sel_domid;
+	/* the throttle menu (t): its target and entries */
+	uint32_t thr_domid;
+	int thr_devid;          /* -1: every vif of the domain */
+	char thr_target[SAMPLE_NAME_MAX * 2 + 16];   /* "web1" or "web1 vif 0", sanitised */
+	char thr_now[256];      /* the throttle in place when it opened */
+	struct flowview *flows; /* the flow view's captures (F); allocated once */
 };
 
 /*
@@ -84,6 +98,28 @@ void ui_draw(struct ui *u);
 
 /* Defined in console.c: a new sample timer after the delay changed. */
 void console_reschedule(struct ui *u);
+/* Defined in console.c: the throttles changed (an action, an undo): a new expiry timer. */
+void console_throttles_changed(struct ui *u);
+
+/*
+ * The selected domain and, with N, the selected vif (*devid = -1 when the
+ * domain's own row is selected). NULL when nothing is selected.
+ */
+const struct view_domain *ui_selected_vif(struct ui *u, int *devid);
+/* Runs a throttle or unthrottle on the menu's target; says what happened. */
+void ui_run_throttle(struct ui *u, enum action_kind kind, const char *arg);
+
+/* thrmenu.c: the throttle menu (t) over the table. */
+void thrmenu_open(struct ui *u, const struct view_domain *d, int devid);
+void thrmenu_draw(struct ui *u, int y, int h);
+void thrmenu_key(struct ui *u, int key);
+
+/* flowview.c: the flow view (F) of a domain's or a vif's traffic. */
+void flowview_open(struct ui *u, const struct view_domain *d, int devid);
+void flowview_close(struct ui *u);
+void flowview_free(struct ui *u);
+void flowview_draw(struct ui *u, int y, int h);
+void flowview_key(struct ui *u, int key);
 
 /* help.c and sortmenu.c: their screens and keys. */
 void help_draw(struct ui *u, int y, int h);

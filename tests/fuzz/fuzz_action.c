@@ -38,7 +38,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = strlen(a.arg);
 	FUZZ_CHECK(n == 0 || (!blank(a.arg[0]) && !blank(a.arg[n - 1])), "argument '%s' not trimmed",
 	           a.arg);
-	FUZZ_CHECK((a.kind == ACTION_PAUSE || a.kind == ACTION_UNPAUSE) == (n == 0),
+	FUZZ_CHECK((a.kind == ACTION_PAUSE || a.kind == ACTION_UNPAUSE ||
+	            a.kind == ACTION_UNTHROTTLE) == (n == 0),
 	           "%s with argument '%s'", action_kind_name(a.kind), a.arg);
 	FUZZ_CHECK(a.vcpu == -1 && !a.is_undo, "parse set vcpu %d or undo", a.vcpu);
 

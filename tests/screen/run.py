@@ -429,6 +429,81 @@ def test_action_weight_and_undo(t, d):
     t.wait_text("weight cancelled")
 
 
+def test_throttle_menu_and_undo(t, d):
+    d.start(width=100, height=30)
+    d.rates()
+    select(t, "flood")
+    before = number(row(table(t.screen()), "flood")["NETRX"])
+    t.keys("t")
+    s = t.wait_text("Throttle flood")
+    for entry in ("1  1mbit both ways", "2  10mbit both ways", "3  100mbit both ways",
+                  "o  other rate...", "l  lift throttle", "now: none"):
+        if entry not in s:
+            raise Failure("throttle menu lacks %r:\n%s" % (entry, s))
+    t.keys("Down", "Enter")          # the second preset
+    t.wait_text("throttle flood: none -> 10mbit both ways")
+    s = t.wait("THR 10.0M", lambda s: row(table(s), "flood")["THR"] == "10.0M")
+    s = t.wait("NETRX at the limit", lambda s: number(row(table(s), "flood")["NETRX"]) <= 10.5e6)
+    if before < 100e6:
+        raise Failure("flood was not flooding before: NETRX %g" % before)
+    t.keys("u")
+    t.wait_text("undo throttle flood: 10mbit both ways -> none")
+    t.wait("THR -", lambda s: row(table(s), "flood")["THR"] == "-")
+    with open(d.audit) as f:
+        log = f.read()
+    if 'action=throttle domain=flood' not in log or "op=undo action=throttle" not in log:
+        raise Failure("audit log lacks the throttle and its undo:\n" + log)
+    # any rate, one way, with an expiry; shown on the vif line after N
+    t.keys("t")
+    t.wait_text("Throttle flood")
+    t.keys("o")
+    t.wait_text("Throttle flood: RATE [in|out|both] [for 2h]")
+    t.text("5mbit out for 1h")
+    t.keys("Enter")
+    t.wait_text("throttle flood: none -> in none, out 5mbit until ")
+    t.wait("THR 5.00Mo", lambda s: row(table(s), "flood")["THR"] == "5.00Mo")
+    t.keys("N")
+    s = t.wait("vif line with the expiry",
+               lambda s: any(re.search(r"out 5\.00Mbit/s sticky 59m[0-9]{2}s left", l)
+                             for l in device_lines(s, "flood")))
+    # Esc leaves the menu unchanged; a bad rate is refused with a reason
+    t.keys("t")
+    t.wait_text("Throttle flood")
+    t.keys("Escape")
+    t.wait_text("throttle of flood unchanged")
+    t.keys("t", "o")
+    t.text("fast")
+    t.keys("Enter")
+    t.wait("a refusal", lambda s: "refused" in message_line(s) and "tc unit" in message_line(s))
+    t.keys("t", "l")
+    t.wait_text("throttle flood: in none, out 5mbit until")
+    t.wait("THR -", lambda s: row(table(s), "flood")["THR"] == "-")
+
+
+def test_vif_selection_and_flows(t, d):
+    d.start(width=100, height=30)
+    d.rates()
+    select(t, "db1")
+    t.keys("N")
+    t.wait("vifs of db1", lambda s: any(l.startswith("vif3.0") for l in device_lines(s, "db1")))
+    t.keys("Down")                   # onto the vif line
+    t.keys("t")
+    t.wait_text("Throttle db1 vif 0")
+    t.keys("1")
+    t.wait_text("throttle db1 vif 0: none -> 1mbit both ways")
+    s = t.wait("the vif throttled", lambda s: any(l.startswith("vif3.0") and "1.00Mbit/s both ways sticky" in l
+                                                   for l in device_lines(s, "db1")))
+    t.keys("Up")                     # back on the domain row: F shows its vifs
+    t.keys("F")
+    s = t.wait_text("Flows of db1")
+    if "is simulated" not in s:
+        raise Failure("the flow view of a simulated vif does not say so:\n" + s)
+    t.keys("Escape")
+    t.wait("the table again", lambda s: row(table(s), "db1") is not None)
+    t.keys("u")
+    t.wait_text("undo throttle db1 vif 0: 1mbit both ways -> none")
+
+
 def test_pause_confirm(t, d):
     d.start()
     select(t, "mail1")
@@ -493,7 +568,7 @@ def test_resize(t, d):
     s = t.wait("all columns at 200x50", lambda s: "IOPS" in s and "VCPUS" in s and "PPS" in s)
     s = t.wait("fits 200x50", lambda s: check_fits_ok(s, 200, 50))
     _, h = header_line(s)
-    if len(h.split()) != 15:
+    if len(h.split()) != 16:
         raise Failure("not every column at 200 columns: %r" % h)
     t.resize(60, 20)
     t.wait("fits 60x20", lambda s: check_fits_ok(s, 60, 20))
@@ -598,6 +673,8 @@ TESTS = [
     test_help,
     test_expand,
     test_action_weight_and_undo,
+    test_throttle_menu_and_undo,
+    test_vif_selection_and_flows,
     test_pause_confirm,
     test_read_only,
     test_keys_do_not_sample,

@@ -1,7 +1,10 @@
 /*
  * test_action.c: the action pipeline against a small in-memory hypervisor
  * (a test double of struct hv_ops): validation, read-back, audit records,
- * undo, read-only, and a backend that does not do what it was asked.
+ * undo, read-only, and a backend that does not do what it was asked. Vif
+ * throttles: both ways, one way, one vif, expiry, the sticky registry and
+ * its state file, the saved qdisc state handed back on undo in another
+ * process, expiry at start, re-applying to a re-created vif.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,15 +14,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "backend/action.h"
+#include "backend/throttle.h"
 
 #define NDOM 3
+#define NVIF 2
 
 struct fake {
 	struct sample_domain doms[NDOM];
 	bool clamp_weight;      /* misbehave: store at most 1000 */
+	bool real_vifs;         /* vifs are "real interfaces" (sticky in the state file) */
+	int fail_devid;         /* set_vif_shape fails on this vif; -1 = none */
+	uint64_t clamp_rate;    /* misbehave: store at most this rate; 0 = exact */
+	char lifted_with[HV_SHAPE_SAVED_MAX];   /* saved state given with the last lift */
+	int shape_calls;
 };
 
 static struct fake *
@@ -48,9 +59,64 @@ fake_read(struct hv *hv, uint32_t domid, struct sample_domain *out, struct err *
 	out->vcpus = NULL;
 	out->vifs = NULL;
 	out->vbds = NULL;
-	if (!sample_domain_alloc(out, d->n_vcpus, 0, 0))
+	if (!sample_domain_alloc(out, d->n_vcpus, d->n_vifs, 0))
 		return err_set(e, "oom");
 	memcpy(out->vcpus, d->vcpus, d->n_vcpus * sizeof *d->vcpus);
+	if (d->n_vifs > 0)
+		memcpy(out->vifs, d->vifs, d->n_vifs * sizeof *d->vifs);
+	return 0;
+}
+
+static struct sample_vif *
+fake_vif(struct hv *hv, uint32_t domid, unsigned devid)
+{
+	struct sample_domain *d = fake_find(hv, domid);
+
+	for (size_t i = 0; d != NULL && i < d->n_vifs; i++)
+		if (d->vifs[i].devid == devid)
+			return &d->vifs[i];
+	return NULL;
+}
+
+/* A kernel in miniature: the first throttle saves "what was there", lifting hands it back. */
+static int
+fake_shape(struct hv *hv, uint32_t domid, unsigned devid, const struct hv_vif_shape *w,
+           char *saved, size_t len, struct err *e)
+{
+	struct fake *f = fake_of(hv);
+	struct sample_vif *v = fake_vif(hv, domid, devid);
+	uint64_t to = w->to_guest_bps, from = w->from_guest_bps;
+
+	f->shape_calls++;
+	if (v == NULL)
+		return err_set(e, "no vif %u", devid);
+	if ((int)devid == f->fail_devid)
+		return err_set(e, "the kernel said no");
+	if (f->clamp_rate && to > f->clamp_rate)
+		to = f->clamp_rate;
+	if (f->clamp_rate && from > f->clamp_rate)
+		from = f->clamp_rate;
+	v->to_guest.rate_bps = to;
+	v->from_guest.rate_bps = from;
+	if (!f->real_vifs)
+		return 0;
+	if (to == 0 && from == 0) {
+		snprintf(f->lifted_with, sizeof f->lifted_with, "%s", saved);
+		saved[0] = '\0';
+	} else if (saved[0] == '\0') {
+		snprintf(saved, len, "fq_codel-of-%s", v->ifname);
+	}
+	return 0;
+}
+
+static int
+fake_ifname(struct hv *hv, uint32_t domid, unsigned devid, char *buf, size_t len, struct err *e)
+{
+	struct sample_vif *v = fake_vif(hv, domid, devid);
+
+	if (v == NULL || !fake_of(hv)->real_vifs)
+		return err_set(e, "vif %u is simulated", devid);
+	snprintf(buf, len, "%s", v->ifname);
 	return 0;
 }
 
@@ -111,16 +177,20 @@ fake_close(struct hv *hv)
 }
 
 static const struct hv_ops fake_ops = {
-	"fake", fake_sample, fake_read, fake_weight, fake_cap, fake_pin, fake_pause, fake_close,
+	.name = "fake", .sample = fake_sample, .read_domain = fake_read, .set_weight = fake_weight,
+	.set_cap = fake_cap, .pin_vcpu = fake_pin, .set_paused = fake_pause, .close = fake_close,
+	.set_vif_shape = fake_shape, .vif_ifname = fake_ifname,
 };
 
 struct fixture {
 	struct fake fake;
 	struct sample_vcpu vcpus[NDOM][2];
+	struct sample_vif vifs[NDOM][NVIF];
 	struct hv hv;
 	struct sample cur;
 	struct action_ctx *ctx;
 	char log[64];
+	char state[64];         /* the throttle state file */
 };
 
 static int
@@ -146,18 +216,35 @@ setup(void **state)
 			d->vcpus[v].id = (unsigned)v;
 			cpuset_fill(&d->vcpus[v].affinity, 4);
 		}
+		if (i == 1) {       /* web1 has two vifs */
+			d->vifs = f->vifs[i];
+			d->n_vifs = NVIF;
+			for (int v = 0; v < NVIF; v++) {
+				d->vifs[v].devid = (unsigned)v;
+				d->vifs[v].ifindex = 10 + v;
+				snprintf(d->vifs[v].ifname, sizeof d->vifs[v].ifname, "vif1.%d", v);
+			}
+		}
 	}
+	f->fake.fail_devid = -1;
 	f->hv = (struct hv){ .ops = &fake_ops, .priv = &f->fake };
 	f->hv.host.nr_pcpus = 4;
+	snprintf(f->hv.host.hostname, sizeof f->hv.host.hostname, "testhost");
 	sample_init(&f->cur);
 	assert_int_equal(hv_sample(&f->hv, &f->cur, 0, &e), 0);
 	snprintf(f->log, sizeof f->log, "/tmp/domtop-test-audit-XXXXXX");
 	fd = mkstemp(f->log);
 	assert_true(fd >= 0);
 	close(fd);
+	snprintf(f->state, sizeof f->state, "/tmp/domtop-test-thr-XXXXXX");
+	fd = mkstemp(f->state);
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(f->state);       /* a name; the file appears when a throttle is kept */
 	o.hv = &f->hv;
 	o.audit_path = f->log;
 	o.host_label = "test";
+	o.throttle_state = f->state;
 	assert_int_equal(action_ctx_new(&f->ctx, &o, &e), 0);
 	assert_null(action_disabled(f->ctx));
 	*state = f;
@@ -169,9 +256,14 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
+	char lock[80];
+
 	action_ctx_free(f->ctx);
 	sample_free(&f->cur);
 	unlink(f->log);
+	unlink(f->state);
+	snprintf(lock, sizeof lock, "%s.lock", f->state);
+	unlink(lock);
 	free(f);
 	return 0;
 }
@@ -324,7 +416,8 @@ static void
 test_read_only_refuses_and_audits(void **state)
 {
 	struct fixture *f = *state;
-	struct action_ctx_opts o = { .hv = &f->hv, .audit_path = f->log, .read_only = true };
+	struct action_ctx_opts o = { .hv = &f->hv, .audit_path = f->log, .read_only = true,
+	                             .throttle_state = "" };
 	struct action_ctx *ro;
 	struct action_result res;
 	struct action a;
@@ -343,7 +436,8 @@ static void
 test_no_audit_log_no_actions(void **state)
 {
 	struct fixture *f = *state;
-	struct action_ctx_opts o = { .hv = &f->hv, .audit_path = "/proc/domtop-no/audit.log" };
+	struct action_ctx_opts o = { .hv = &f->hv, .audit_path = "/proc/domtop-no/audit.log",
+	                             .throttle_state = "" };
 	struct action_ctx *c;
 	struct action_result res;
 	struct action a;
@@ -372,6 +466,272 @@ test_current_values(void **state)
 	assert_int_equal(action_current(f->ctx, ACTION_WEIGHT, 77, buf, sizeof buf, &e), -1);
 }
 
+/* ---- throttles ---- */
+
+static const struct sample_vif *
+web1_vif(struct fixture *f, int i)
+{
+	return &f->fake.doms[1].vifs[i];
+}
+
+static void
+test_throttle_both_ways_every_vif_and_undo(void **state)
+{
+	struct fixture *f = *state;
+	struct action_result res;
+
+	assert_int_equal(run(f, "throttle web1 10mbit", &res), 0);
+	assert_string_equal(res.msg, "throttle web1: none -> 10mbit both ways");
+	for (int i = 0; i < NVIF; i++) {
+		assert_int_equal(web1_vif(f, i)->to_guest.rate_bps, 10000000);
+		assert_int_equal(web1_vif(f, i)->from_guest.rate_bps, 10000000);
+		assert_non_null(action_throttle_find(f->ctx, "web1", (unsigned)i));
+	}
+	assert_non_null(strstr(slurp(f->log), "action=throttle domain=web1 domid=1 old=none "
+	                       "new=\"10mbit both ways\" result=ok"));
+	assert_int_equal(run(f, "throttle web1 2mbit", &res), 0);
+	assert_string_equal(res.msg, "throttle web1: 10mbit both ways -> 2mbit both ways");
+	assert_int_equal(action_undo(f->ctx, &f->cur, &res), 0);      /* back to 10mbit */
+	assert_string_equal(res.msg, "undo throttle web1: 2mbit both ways -> 10mbit both ways");
+	assert_int_equal(web1_vif(f, 1)->from_guest.rate_bps, 10000000);
+	assert_int_equal(action_throttle_find(f->ctx, "web1", 1)->to_guest_bps, 10000000);
+	assert_int_equal(action_undo(f->ctx, &f->cur, &res), 0);      /* back to none */
+	assert_int_equal(web1_vif(f, 0)->to_guest.rate_bps, 0);
+	assert_int_equal(web1_vif(f, 0)->from_guest.rate_bps, 0);
+	assert_null(action_throttle_find(f->ctx, "web1", 0));
+	assert_null(action_throttle_find(f->ctx, "web1", 1));
+	/* simulated vifs are sticky in memory only: no state file */
+	assert_int_equal(access(f->state, F_OK), -1);
+}
+
+static void
+test_throttle_one_vif_one_way_with_expiry(void **state)
+{
+	struct fixture *f = *state;
+	struct action_result res;
+	const struct throttle_entry *t;
+	int64_t now = (int64_t)time(NULL);
+
+	assert_int_equal(run(f, "throttle web1:1 5mbit in for 2h", &res), 0);
+	assert_int_equal(web1_vif(f, 1)->to_guest.rate_bps, 5000000);
+	assert_int_equal(web1_vif(f, 1)->from_guest.rate_bps, 0);
+	assert_int_equal(web1_vif(f, 0)->to_guest.rate_bps, 0);
+	assert_non_null(strstr(res.msg, "none -> in 5mbit, out none until 20"));
+	t = action_throttle_find(f->ctx, "web1", 1);
+	assert_non_null(t);
+	assert_true(t->expires >= now + 7200 && t->expires <= now + 7202);
+	assert_int_equal(action_throttle_next_expiry(f->ctx), t->expires);
+	/* out only, on top: in stays; no "for" = no expiry */
+	assert_int_equal(run(f, "throttle web1:1 1mbit out", &res), 0);
+	assert_int_equal(web1_vif(f, 1)->to_guest.rate_bps, 5000000);
+	assert_int_equal(web1_vif(f, 1)->from_guest.rate_bps, 1000000);
+	assert_int_equal(action_throttle_find(f->ctx, "web1", 1)->expires, 0);
+	assert_int_equal(run(f, "unthrottle web1", &res), 0);
+	assert_int_equal(web1_vif(f, 1)->to_guest.rate_bps, 0);
+	assert_null(action_throttle_find(f->ctx, "web1", 1));
+	assert_int_equal(action_undo(f->ctx, &f->cur, &res), 0);      /* undo the unthrottle */
+	assert_int_equal(web1_vif(f, 1)->from_guest.rate_bps, 1000000);
+	assert_non_null(action_throttle_find(f->ctx, "web1", 1));
+}
+
+static void
+test_throttle_refusals(void **state)
+{
+	struct fixture *f = *state;
+	struct action_result res;
+
+	assert_int_equal(run(f, "throttle web1", &res), -1);
+	assert_non_null(strstr(res.msg, "missing value"));
+	assert_int_equal(run(f, "throttle web1 10parsecs", &res), -1);
+	assert_non_null(strstr(res.msg, "tc unit"));
+	assert_int_equal(run(f, "throttle web1 1kbit", &res), -1);
+	assert_non_null(strstr(res.msg, "8kbit to 1000gbit"));
+	assert_int_equal(run(f, "throttle web1 10mbit sideways", &res), -1);
+	assert_non_null(strstr(res.msg, "unexpected 'sideways'"));
+	assert_int_equal(run(f, "throttle web1 10mbit for", &res), -1);
+	assert_int_equal(run(f, "throttle web1 10mbit for 0s", &res), -1);
+	assert_int_equal(run(f, "throttle web1 10mbit for 2 h", &res), -1);
+	assert_int_equal(run(f, "throttle web1:7 1mbit", &res), -1);
+	assert_non_null(strstr(res.msg, "no vif 7 (its vifs: 0, 1)"));
+	assert_int_equal(run(f, "throttle Domain-0 1mbit", &res), -1);
+	assert_non_null(strstr(res.msg, "has no vifs"));
+	assert_int_equal(run(f, "unthrottle web1 5mbit", &res), -1);
+	assert_int_equal(run(f, "throttle nosuch:0 1mbit", &res), -1);
+	assert_non_null(strstr(res.msg, "no domain 'nosuch:0'"));
+	assert_int_equal(f->fake.shape_calls, 0);
+	assert_int_equal(action_undo_depth(f->ctx), 0);
+	f->fake.fail_devid = 1;    /* vif 1 fails: vif 0 gets its old throttle back */
+	assert_int_equal(run(f, "throttle web1 3mbit", &res), -1);
+	assert_non_null(strstr(res.msg, "vif 1: the kernel said no"));
+	assert_int_equal(web1_vif(f, 0)->to_guest.rate_bps, 0);
+	assert_null(action_throttle_find(f->ctx, "web1", 0));
+	assert_non_null(strstr(slurp(f->log), "action=throttle domain=web1 domid=1 old=none "
+	                       "new=\"3mbit both ways\" result=refused"));
+	f->fake.fail_devid = -1;
+	f->fake.clamp_rate = 1000000;    /* a backend that does less than asked */
+	assert_int_equal(run(f, "throttle web1 3mbit", &res), -1);
+	assert_non_null(strstr(res.msg, "asked for 3mbit both ways but it reads back 1mbit both ways"));
+	assert_int_equal(action_undo_depth(f->ctx), 0);
+}
+
+/* A second context on the same files is domtop started again. */
+static struct action_ctx *
+restart(struct fixture *f)
+{
+	struct action_ctx_opts o = { .hv = &f->hv, .audit_path = f->log, .host_label = "test",
+	                             .throttle_state = f->state };
+	struct action_ctx *c;
+	struct err e;
+
+	assert_int_equal(action_ctx_new(&c, &o, &e), 0);
+	return c;
+}
+
+static void
+test_sticky_state_survives_restart_and_undo_restores_saved(void **state)
+{
+	struct fixture *f = *state;
+	struct action_result res;
+	struct action_ctx *c2;
+	const struct throttle_entry *t;
+	struct action a;
+	struct err e;
+	char *text;
+
+	f->fake.real_vifs = true;
+	assert_int_equal(run(f, "throttle web1:0 20mbit", &res), 0);
+	text = slurp(f->state);
+	assert_non_null(strstr(text, "vif scope=fake:testhost domain=web1 devid=0 to=20000000 "
+	                       "from=20000000 expires=0 domid=1 ifindex=10 ifname=vif1.0 "
+	                       "saved=fq_codel-of-vif1.0\n"));
+	/* domtop again: it knows the throttle and what lifting it must put back */
+	c2 = restart(f);
+	t = action_throttle_find(c2, "web1", 0);
+	assert_non_null(t);
+	assert_string_equal(t->saved, "fq_codel-of-vif1.0");
+	assert_int_equal(action_parse("unthrottle web1:0", &a, &e), 0);
+	assert_int_equal(action_run(c2, &f->cur, &a, &res), 0);
+	assert_string_equal(f->fake.lifted_with, "fq_codel-of-vif1.0");
+	assert_null(action_throttle_find(c2, "web1", 0));
+	assert_null(strstr(slurp(f->state), "vif scope="));
+	action_ctx_free(c2);
+	/* the first domtop re-reads the file changed under it */
+	assert_int_equal(action_throttle_maintain(f->ctx, &f->cur, (int64_t)time(NULL), false, &res), 0);
+	assert_null(action_throttle_find(f->ctx, "web1", 0));
+}
+
+static void
+test_expiry_lifts_and_audits(void **state)
+{
+	struct fixture *f = *state;
+	struct action_result res;
+	int64_t now = (int64_t)time(NULL);
+
+	assert_int_equal(run(f, "throttle web1 1mbit for 5s", &res), 0);
+	assert_int_equal(action_throttle_maintain(f->ctx, &f->cur, now + 2, true, &res), 0);
+	assert_string_equal(res.msg, "");
+	assert_int_equal(web1_vif(f, 0)->to_guest.rate_bps, 1000000);
+	assert_int_equal(action_throttle_maintain(f->ctx, &f->cur, now + 6, true, &res), 2);
+	assert_true(res.ok);
+	assert_non_null(strstr(res.msg, "throttle of web1 vif 0 (1mbit both ways until"));
+	assert_non_null(strstr(res.msg, "expired: lifted (and 1 more)"));
+	assert_int_equal(web1_vif(f, 0)->to_guest.rate_bps, 0);
+	assert_int_equal(web1_vif(f, 1)->from_guest.rate_bps, 0);
+	assert_null(action_throttle_find(f->ctx, "web1", 0));
+	assert_int_equal(action_throttle_next_expiry(f->ctx), 0);
+	assert_non_null(strstr(slurp(f->log), "op=expire action=throttle domain=web1 domid=1"));
+	assert_non_null(strstr(slurp(f->log), "new=none result=ok"));
+}
+
+static void
+test_expired_at_start_lifted_first(void **state)
+{
+	struct fixture *f = *state;
+	struct action_ctx *c2;
+	FILE *fp = fopen(f->state, "w");
+
+	f->fake.real_vifs = true;
+	f->fake.doms[1].vifs[0].to_guest.rate_bps = 4000000;     /* as a throttle left it */
+	assert_non_null(fp);
+	fprintf(fp, "# a comment\n"
+	        "vif scope=fake:testhost domain=web1 devid=0 to=4000000 from=0 expires=1000 domid=1 "
+	        "ifindex=10 ifname=vif1.0 saved=pfifo_fast%%20saved\n"
+	        "vif scope=xen:elsewhere domain=web1 devid=0 to=4000000 from=0 expires=1000\n"
+	        "vif scope=fake:testhost domain=web1 devid=1 to=lots from=0\n");
+	fclose(fp);
+	c2 = restart(f);
+	assert_int_equal(web1_vif(f, 0)->to_guest.rate_bps, 0);
+	assert_string_equal(f->fake.lifted_with, "pfifo_fast saved");
+	assert_non_null(action_start_note(c2));
+	assert_non_null(strstr(action_start_note(c2), "expired: lifted"));
+	assert_non_null(action_warning(c2, 0));
+	assert_non_null(strstr(action_warning(c2, 0), ":4: to must be a whole number"));
+	assert_null(action_warning(c2, 1));
+	assert_non_null(strstr(slurp(f->log), "op=expire"));
+	/* another host's entry is kept; the corrupt line is dropped at the write */
+	assert_non_null(strstr(slurp(f->state), "scope=xen:elsewhere"));
+	assert_null(strstr(slurp(f->state), "to=lots"));
+	action_ctx_free(c2);
+}
+
+static void
+test_reapply_to_recreated_vif_not_to_drift(void **state)
+{
+	struct fixture *f = *state;
+	struct action_result res;
+	struct sample_vif *v0 = &f->fake.doms[1].vifs[0];
+	int64_t now = (int64_t)time(NULL);
+
+	f->fake.real_vifs = true;
+	assert_int_equal(run(f, "throttle web1:0 7mbit", &res), 0);
+	/* the guest reboots: its vif is made again, without a qdisc, with a new ifindex */
+	v0->ifindex = 42;
+	v0->to_guest.rate_bps = v0->from_guest.rate_bps = 0;
+	assert_int_equal(action_throttle_maintain(f->ctx, &f->cur, now, false, &res), 0);
+	assert_int_equal(v0->to_guest.rate_bps, 0);             /* only when asked to */
+	assert_int_equal(action_throttle_maintain(f->ctx, &f->cur, now, true, &res), 1);
+	assert_string_equal(res.msg, "re-applied the throttle of web1 vif 0: 7mbit both ways "
+	                    "(its vif is new)");
+	assert_int_equal(v0->to_guest.rate_bps, 7000000);
+	assert_int_equal(v0->from_guest.rate_bps, 7000000);
+	assert_int_equal(action_throttle_find(f->ctx, "web1", 0)->ifindex, 42);
+	assert_non_null(strstr(slurp(f->log), "op=reapply action=throttle domain=web1 domid=1 old=none "
+	                       "new=\"7mbit both ways\" result=ok"));
+	assert_non_null(strstr(slurp(f->state), "ifindex=42"));
+	/* someone changes it by hand on the same vif: domtop does not fight */
+	v0->to_guest.rate_bps = 0;
+	assert_int_equal(action_throttle_maintain(f->ctx, &f->cur, now, true, &res), 0);
+	assert_int_equal(v0->to_guest.rate_bps, 0);
+	/* read-only: nothing at all */
+	v0->ifindex = 43;
+	{
+		struct action_ctx_opts o = { .hv = &f->hv, .audit_path = f->log, .read_only = true,
+		                             .throttle_state = f->state };
+		struct action_ctx *ro;
+		struct err e;
+
+		assert_int_equal(action_ctx_new(&ro, &o, &e), 0);
+		assert_int_equal(action_throttle_maintain(ro, &f->cur, now, true, &res), 0);
+		assert_int_equal(v0->to_guest.rate_bps, 0);
+		action_ctx_free(ro);
+	}
+}
+
+static void
+test_throttle_current_value(void **state)
+{
+	struct fixture *f = *state;
+	struct action_result res;
+	char buf[256];
+	struct err e;
+
+	assert_int_equal(action_current(f->ctx, ACTION_THROTTLE, 1, buf, sizeof buf, &e), 0);
+	assert_string_equal(buf, "none");
+	assert_int_equal(run(f, "throttle web1:1 500kbit out", &res), 0);
+	assert_int_equal(action_current(f->ctx, ACTION_THROTTLE, 1, buf, sizeof buf, &e), 0);
+	assert_string_equal(buf, "vif0 none; vif1 in none, out 500kbit");
+}
+
 int
 main(void)
 {
@@ -385,6 +745,15 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_read_only_refuses_and_audits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_audit_log_no_actions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_current_values, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_throttle_both_ways_every_vif_and_undo, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_throttle_one_vif_one_way_with_expiry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_throttle_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sticky_state_survives_restart_and_undo_restores_saved,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_expiry_lifts_and_audits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_expired_at_start_lifted_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reapply_to_recreated_vif_not_to_drift, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_throttle_current_value, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,6 +19,7 @@
 /* A domain with rates, for formatters and sorting. */
 struct fixture {
 	struct sample_domain raw;
+	struct sample_vif vifs[2];
 	struct view_domain v;
 };
 
@@ -33,6 +34,7 @@ fixture_init(struct fixture *f, uint32_t domid, const char *name, double cpu)
 	f->raw.nr_vcpus = 1;
 	f->raw.mem_kb = 1024 * 1024;
 	f->raw.n_vifs = 1;
+	f->raw.vifs = f->vifs;
 	f->raw.n_vbds = 1;
 	f->v.raw = &f->raw;
 	f->v.has_rates = true;
@@ -282,6 +284,45 @@ formatters_unknown(void **state)
 }
 
 static void
+throttle_column(void **state)
+{
+	char buf[COLUMN_TEXT_MAX];
+	struct fixture a, b, c;
+	const struct view_domain *rows[3] = { &a.v, &b.v, &c.v };
+	const struct column *thr = columns_find("thr");
+
+	(void)state;
+	assert_non_null(thr);
+	fixture_init(&a, 1, "a", 1);
+	thr->fmt(&a.v, buf, sizeof buf);
+	assert_string_equal(buf, "-");
+	a.vifs[0].to_guest.rate_bps = a.vifs[0].from_guest.rate_bps = 10000000;
+	thr->fmt(&a.v, buf, sizeof buf);
+	assert_string_equal(buf, "10.0M");
+	a.vifs[0].from_guest.rate_bps = 0;
+	thr->fmt(&a.v, buf, sizeof buf);
+	assert_string_equal(buf, "10.0Mi");              /* to the guest only */
+	a.vifs[0].to_guest.rate_bps = 0;
+	a.vifs[0].from_guest.rate_bps = 500000;
+	thr->fmt(&a.v, buf, sizeof buf);
+	assert_string_equal(buf, "500ko");               /* from the guest only */
+	a.raw.n_vifs = 2;                                /* a second vif, another rate */
+	a.vifs[1].to_guest.rate_bps = a.vifs[1].from_guest.rate_bps = 2000000;
+	thr->fmt(&a.v, buf, sizeof buf);
+	assert_string_equal(buf, "500k*");
+	columns_cell(thr, &a.v, thr->width, buf, sizeof buf);
+	assert_int_equal(strlen(buf), (size_t)thr->width);
+	/* throttled first, the lowest rate first among them; then the rest by id */
+	fixture_init(&b, 2, "b", 1);
+	fixture_init(&c, 3, "c", 1);
+	c.vifs[0].to_guest.rate_bps = c.vifs[0].from_guest.rate_bps = 100000;
+	columns_sort(rows, 3, COL_THR, false);
+	assert_int_equal(rows[0]->raw->domid, 3);
+	assert_int_equal(rows[1]->raw->domid, 1);
+	assert_int_equal(rows[2]->raw->domid, 2);
+}
+
+static void
 cell_alignment(void **state)
 {
 	char buf[COLUMN_TEXT_MAX];
@@ -390,6 +431,7 @@ main(void)
 		cmocka_unit_test(layout_custom_list),
 		cmocka_unit_test(formatters_fit),
 		cmocka_unit_test(formatters_unknown),
+		cmocka_unit_test(throttle_column),
 		cmocka_unit_test(cell_alignment),
 		cmocka_unit_test(cell_hostile_name),
 		cmocka_unit_test(text_width),

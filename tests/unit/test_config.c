@@ -95,10 +95,65 @@ test_long_and_binary_lines(void **state)
 	text[sizeof text - 1] = '\0';
 	config_load_string(&c, text, "long.conf");
 	assert_true(warned(&c, "long.conf:2: line longer than"));
+	/* the line after a long one keeps its own number */
+	config_defaults(&c);
+	memset(text, '7', sizeof text);
+	memcpy(text, "[display]\ndelay = ", 18);
+	memcpy(text + 400, "\ndelay = x\n", 12);
+	text[412] = '\0';
+	config_load_string(&c, text, "num.conf");
+	assert_true(warned(&c, "num.conf:2: line longer than"));
+	assert_true(warned(&c, "num.conf:3: delay must be seconds"));
 	config_defaults(&c);
 	config_load_string(&c, "[display]\ntheme = a\x1b[2Jb\n", "esc.conf");
 	assert_true(warned(&c, "esc.conf:2: theme holds control characters"));
 	assert_string_equal(c.theme, "default");
+}
+
+static void
+test_throttle_and_flows(void **state)
+{
+	struct config c;
+
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(c.n_presets, 3);                    /* 1mbit, 10mbit, 100mbit */
+	assert_int_equal(c.presets[1], 10000000);
+	assert_int_equal(c.flows_mem, 32u << 20);
+	assert_true(c.throttle_state[0] == '/');
+	config_load_string(&c,
+	    "[throttle]\n"
+	    "presets = 500kbit, 2mbit,1gbit\n"
+	    "state = /tmp/x/throttles.state\n"
+	    "[flows]\n"
+	    "memory = 8M\n", "thr.conf");
+	assert_int_equal(c.n_warnings, 0);
+	assert_int_equal(c.n_presets, 3);
+	assert_int_equal(c.presets[0], 500000);
+	assert_int_equal(c.presets[1], 2000000);
+	assert_int_equal(c.presets[2], 1000000000);
+	assert_string_equal(c.throttle_state, "/tmp/x/throttles.state");
+	assert_int_equal(c.flows_mem, 8u << 20);
+	/* a bad list is ignored whole, with file:line */
+	config_load_string(&c,
+	    "[throttle]\n"
+	    "presets = 1mbit,fast\n"
+	    "presets = 1mbit,2mbit,3mbit,4mbit,5mbit,6mbit,7mbit,8mbit,9mbit,10mbit\n"
+	    "state = relative/path\n"
+	    "colour = red\n"
+	    "[flows]\n"
+	    "memory = 2T\n"
+	    "memory = 100K\n", "bad.conf");
+	assert_int_equal(c.n_presets, 3);
+	assert_int_equal(c.presets[0], 500000);
+	assert_true(warned(&c, "bad.conf:2: presets: a rate is a number with a tc unit"));
+	assert_true(warned(&c, "bad.conf:3: at most 9 presets"));
+	assert_true(warned(&c, "bad.conf:4: throttle state must be an absolute path"));
+	assert_true(warned(&c, "bad.conf:5: unknown key 'colour' in [throttle]"));
+	assert_true(warned(&c, "bad.conf:7: flows memory is a size like 32M"));
+	assert_true(warned(&c, "bad.conf:8: flows memory must be from 1M to 1G"));
+	assert_string_equal(c.throttle_state, "/tmp/x/throttles.state");
+	assert_int_equal(c.flows_mem, 8u << 20);
 }
 
 static void
@@ -119,6 +174,7 @@ main(void)
 		cmocka_unit_test(test_good_file),
 		cmocka_unit_test(test_bad_lines_reported_and_ignored),
 		cmocka_unit_test(test_long_and_binary_lines),
+		cmocka_unit_test(test_throttle_and_flows),
 		cmocka_unit_test(test_missing_file_is_quiet),
 	};
 

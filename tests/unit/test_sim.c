@@ -701,6 +701,123 @@ test_open_errors(void **state)
 	                    "generate or at)");
 }
 
+/* The hv network ops on simulated vifs: the model, no saved state, no interface. */
+static void
+test_vif_ops_on_simulated_vifs(void **state)
+{
+	struct hv *hv = open_text("host pcpus=2 mem=4G\n"
+	                          "domain a id=3 mem=1G\nvif rx=10mbit tx=10mbit\n", 1);
+	struct hv_vif_shape w = { 2000000, 3000000 };
+	char saved[HV_SHAPE_SAVED_MAX] = "", name[32];
+	struct sample_domain d;
+	struct err e;
+
+	(void)state;
+	assert_int_equal(hv_link_fd(hv), -1);               /* nothing real to watch */
+	assert_int_equal(hv_link_events(hv, &e), 0);
+	assert_int_equal(hv_vif_ifname(hv, 3, 0, name, sizeof name, &e), -1);
+	assert_non_null(strstr(e.msg, "simulated"));
+	assert_int_equal(hv_set_vif_shape(hv, 3, 0, &w, saved, sizeof saved, &e), 0);
+	assert_string_equal(saved, "");
+	memset(&d, 0, sizeof d);
+	assert_int_equal(hv_read_domain(hv, 3, &d, &e), 0);
+	assert_int_equal(d.vifs[0].to_guest.rate_bps, 2000000);
+	assert_int_equal(d.vifs[0].from_guest.rate_bps, 3000000);
+	hv_domain_free(&d);
+	w = (struct hv_vif_shape){ 0, 0 };
+	assert_int_equal(hv_set_vif_shape(hv, 3, 0, &w, saved, sizeof saved, &e), 0);
+	assert_int_equal(hv_read_domain(hv, 3, &d, &e), 0);
+	assert_int_equal(d.vifs[0].to_guest.rate_bps, 0);
+	hv_domain_free(&d);
+	assert_int_equal(hv_set_vif_shape(hv, 3, 5, &w, saved, sizeof saved, &e), -1);
+	assert_non_null(strstr(e.msg, "no vif 5"));
+	hv_close(hv);
+}
+
+static uint64_t
+sys_counter(const char *ifname, const char *what)
+{
+	char path[128];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/sys/class/net/%s/statistics/%s", ifname, what);
+	f = fopen(path, "r");
+	if (f != NULL) {
+		if (fscanf(f, "%llu", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v;
+}
+
+/* bind=: counters and ifindex from the kernel (lo needs no root); a missing one is zeros. */
+static void
+test_bound_vifs_read_the_kernel(void **state)
+{
+	struct hv *hv = open_text("host pcpus=2 mem=4G\n"
+	                          "domain a id=3 mem=1G\n"
+	                          "vif rx=10mbit bind=lo\n"
+	                          "vif bind=nosuchif9\n"
+	                          "vif tx=1mbit\n", 1);
+	struct sample s;
+	const struct sample_vif *lo, *gone, *sim;
+	char name[32];
+	uint64_t before, after;
+	struct err e;
+
+	(void)state;
+	sample_init(&s);
+	before = sys_counter("lo", "rx_packets");
+	take(hv, &s, 0);
+	after = sys_counter("lo", "rx_packets");
+	lo = &find(&s, "a")->vifs[0];
+	gone = &find(&s, "a")->vifs[1];
+	sim = &find(&s, "a")->vifs[2];
+	assert_string_equal(lo->ifname, "lo");
+	assert_int_equal(lo->ifindex, 1);
+	assert_true(lo->rx_packets >= before && lo->rx_packets <= after);
+	assert_string_equal(gone->ifname, "nosuchif9");
+	assert_int_equal(gone->ifindex, 0);
+	assert_int_equal(gone->rx_bytes + gone->tx_bytes + gone->rx_packets, 0);
+	assert_string_equal(sim->ifname, "vif3.2");
+	take(hv, &s, 2 * SEC);
+	assert_int_equal(find(&s, "a")->vifs[1].ifindex, 0);      /* still no crash, still zero */
+	assert_true(find(&s, "a")->vifs[2].tx_bytes > 0);         /* the model runs for the rest */
+	assert_true(hv_link_fd(hv) >= 0);
+	assert_true(hv_link_events(hv, &e) >= 0);
+	assert_int_equal(hv_vif_ifname(hv, 3, 1, name, sizeof name, &e), 0);
+	assert_string_equal(name, "nosuchif9");
+	assert_int_equal(sim_set_vif_shape(hv, 3, 0, true, 1000000, 0, &e), -1);
+	assert_non_null(strstr(e.msg, "real interface lo"));
+	sample_free(&s);
+	hv_close(hv);
+}
+
+static void
+test_bind_refusals(void **state)
+{
+	static const struct { const char *text, *msg; } bad[] = {
+		{ "vif bind=\n", "bind= needs a value" },
+		{ "vif bind=averyveryverylongname\n", "1 to 15 letters" },
+		{ "vif bind=a/b\n", "1 to 15 letters" },
+		{ "vif bind=..\n", "1 to 15 letters" },
+		{ "vif bind=x:1\n", "1 to 15 letters" },
+		{ "vif bind=v0\nvif bind=v0\n", "binds that interface already" },
+	};
+	char text[256];
+	struct hv *hv;
+	struct err e;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(text, sizeof text, "host pcpus=1 mem=2G\ndomain a mem=1G\n%s", bad[i].text);
+		assert_int_equal(sim_open_text(&hv, text, strlen(text), "b.scn", 0, &e), -1);
+		if (strstr(e.msg, bad[i].msg) == NULL)
+			fail_msg("%s: %s", bad[i].text, e.msg);
+	}
+}
+
 /* 1000 generated domains: a refresh is cheap (the bench measures it properly). */
 static void
 test_scale(void **state)
@@ -747,6 +864,9 @@ main(void)
 		cmocka_unit_test(test_read_domain_does_not_advance),
 		cmocka_unit_test(test_sim_calls_need_sim),
 		cmocka_unit_test(test_open_errors),
+		cmocka_unit_test(test_vif_ops_on_simulated_vifs),
+		cmocka_unit_test(test_bound_vifs_read_the_kernel),
+		cmocka_unit_test(test_bind_refusals),
 		cmocka_unit_test(test_scale),
 	};
 
