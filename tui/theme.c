@@ -284,16 +284,19 @@ static bool
 find_theme(const char *name, const char *exe_dir, char *path, size_t len,
            char *looked, size_t looked_len)
 {
-	const char *dirs[3];
-	char exe_themes[512];
+	const char *dirs[4];
+	char exe_themes[512], installed[512];
 	size_t n = 0;
 
 	dirs[n] = getenv("DOMTOP_THEMES");
 	if (dirs[n] != NULL && dirs[n][0] != '\0')
 		n++;
 	if (exe_dir != NULL && exe_dir[0] != '\0') {
+		/* the source tree (./domtop), then PREFIX/bin/../share, wherever PREFIX was */
 		snprintf(exe_themes, sizeof exe_themes, "%s/themes", exe_dir);
+		snprintf(installed, sizeof installed, "%s/../share/domtop/themes", exe_dir);
 		dirs[n++] = exe_themes;
+		dirs[n++] = installed;
 	}
 	dirs[n++] = DOMTOP_DATADIR "/themes";
 	looked[0] = '\0';
