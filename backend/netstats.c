@@ -24,6 +24,7 @@
 #include <netlink/route/link.h>
 #include <netlink/socket.h>
 
+#include "backend/loop.h"
 #include "backend/netstats.h"
 #include "backend/str.h"
 
@@ -58,15 +59,6 @@ struct netstats {
 	uint64_t time_ns;
 	uint64_t resyncs;
 };
-
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* ---- the name table ---- */
 
@@ -421,7 +413,7 @@ netstats_refresh(struct netstats *ns, struct err *e)
 	tmp = ns->cur;
 	ns->cur = ns->next;
 	ns->next = tmp;
-	ns->time_ns = mono_ns();
+	ns->time_ns = loop_now_ns();
 	return 0;
 }
 

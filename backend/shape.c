@@ -550,8 +550,9 @@ root_delete(struct shape *sh, int ifindex, uint32_t h)
 	return rc;
 }
 
+/* Adds (add) or deletes the ingress qdisc of ifindex. */
 static int
-ingress_add(struct shape *sh, int ifindex)
+ingress_change(struct shape *sh, int ifindex, bool add)
 {
 	struct rtnl_qdisc *q = rtnl_qdisc_alloc();
 	int rc;
@@ -562,25 +563,10 @@ ingress_add(struct shape *sh, int ifindex)
 	rtnl_tc_set_parent(TC_CAST(q), TC_H_INGRESS);
 	rtnl_tc_set_handle(TC_CAST(q), INGRESS_HANDLE);
 	rc = rtnl_tc_set_kind(TC_CAST(q), "ingress");
-	if (rc == 0)
+	if (!add)
+		rc = rtnl_qdisc_delete(sh->sk, q);
+	else if (rc == 0)
 		rc = rtnl_qdisc_add(sh->sk, q, NLM_F_CREATE | NLM_F_EXCL);
-	rtnl_qdisc_put(q);
-	return rc;
-}
-
-static int
-ingress_delete(struct shape *sh, int ifindex)
-{
-	struct rtnl_qdisc *q = rtnl_qdisc_alloc();
-	int rc;
-
-	if (q == NULL)
-		return -NLE_NOMEM;
-	rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
-	rtnl_tc_set_parent(TC_CAST(q), TC_H_INGRESS);
-	rtnl_tc_set_handle(TC_CAST(q), INGRESS_HANDLE);
-	rtnl_tc_set_kind(TC_CAST(q), "ingress");
-	rc = rtnl_qdisc_delete(sh->sk, q);
 	rtnl_qdisc_put(q);
 	return rc;
 }
@@ -876,7 +862,7 @@ from_guest_build(struct shape *sh, const struct ifstate *s, const char *ifb,
 		tbf_error(e, rc, ifb);
 		goto undo_ifb;
 	}
-	rc = ingress_add(sh, s->ifindex);
+	rc = ingress_change(sh, s->ifindex, true);
 	if (rc < 0) {
 		if (rc == -NLE_OBJ_NOTFOUND || rc == -NLE_OPNOTSUPP)
 			err_set(e, "cannot add an ingress qdisc on %s: the kernel lacks sch_ingress "
@@ -888,7 +874,7 @@ from_guest_build(struct shape *sh, const struct ifstate *s, const char *ifb,
 	rc = redirect_add(sh, s->ifindex, idx);
 	if (rc < 0) {
 		redirect_error(e, rc, s->ifname);
-		ingress_delete(sh, s->ifindex);
+		ingress_change(sh, s->ifindex, false);
 		goto undo_ifb;
 	}
 	return 0;
@@ -934,7 +920,7 @@ from_guest_apply(struct shape *sh, const struct ifstate *s, const struct tbf_par
 			return rc < 0 ? tbf_error(e, rc, ifb) : 0;
 		}
 		/* ours but broken (ifb gone): rebuild it */
-		ingress_delete(sh, s->ifindex);
+		ingress_change(sh, s->ifindex, false);
 	}
 	if (idx > 0)
 		ifb_delete(sh, ifb);    /* left over from an earlier run */
@@ -957,7 +943,7 @@ from_guest_undo(struct shape *sh, const struct ifstate *s, struct err *e)
 		return nl_err(e, rc, "cannot read the ingress filters of %s", s->ifname);
 	idx = ifb_find(sh, s, ifb);
 	if (s->ingress != NULL && f.ours && strcmp(s->ingress->kind, "ingress") == 0) {
-		rc = ingress_delete(sh, s->ifindex);
+		rc = ingress_change(sh, s->ifindex, false);
 		if (rc < 0 && rc != -NLE_OBJ_NOTFOUND)
 			return nl_err(e, rc, "cannot remove the ingress qdisc of %s", s->ifname);
 	}
