@@ -142,6 +142,27 @@ int action_current(struct action_ctx *c, enum action_kind kind, uint32_t domid,
 
 void action_value_free(struct action_value *v);
 
+/* ---- console attach (backend/action_console.c) ---- */
+
+/*
+ * Attaching a domain's console sets nothing, so it has no read-back and no
+ * undo, but it goes through the same checks and leaves an audit trail:
+ * op=console action=attach when it starts (or is refused), op=console
+ * action=detach when it ends.
+ *
+ * action_console_begin checks that the console of domid (a domain of cur)
+ * may be attached: not with --read-only (a watcher gets no guest console;
+ * the refusal is audited), not without an audit log, not Domain-0's (its
+ * console is the terminal domtop runs on), not a domain shutting down. It
+ * writes the attach record and returns 0, or fills res with why not and
+ * returns -1. name (len bytes) gets the domain's name, sanitised.
+ */
+int action_console_begin(struct action_ctx *c, const struct sample *cur, uint32_t domid,
+                         char *name, size_t len, struct action_result *res);
+/* The attach of domid ended: result "ok", or why it failed. Returns -1 if the audit failed. */
+int action_console_end(struct action_ctx *c, uint32_t domid, const char *name,
+                       const char *result, struct err *e);
+
 /* ---- sticky throttles (backend/throttle.h) ---- */
 
 struct throttle_entry;

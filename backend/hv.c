@@ -82,6 +82,14 @@ hv_link_events(struct hv *hv, struct err *e)
 	return hv->ops->link_events == NULL ? 0 : hv->ops->link_events(hv, e);
 }
 
+int
+hv_console_exec(struct hv *hv, uint32_t domid, struct err *e)
+{
+	if (hv->ops->console_exec == NULL)
+		return hv_unsupported(hv, "attach a domain's console", e);
+	return hv->ops->console_exec(hv, domid, e);
+}
+
 void
 hv_close(struct hv *hv)
 {

@@ -80,6 +80,15 @@ struct hv_ops {
 	 * were renamed (a reason to re-apply sticky throttles), or -1.
 	 */
 	int (*link_events)(struct hv *, struct err *);
+	/*
+	 * Console attach (issue 3); NULL when the backend has no consoles.
+	 * Called in a forked child of domtop after the terminal was released
+	 * (curses left, signal handlers and mask back to their defaults, fds
+	 * other than 0-2 close-on-exec): execs the console of domid on the
+	 * terminal (stdin/stdout), which returns to domtop when it exits (on
+	 * Ctrl-], as xenconsole). Returns only on failure, with the reason.
+	 */
+	int (*console_exec)(struct hv *, uint32_t domid, struct err *);
 };
 
 struct hv {
@@ -110,6 +119,8 @@ int hv_vif_ifname(struct hv *, uint32_t domid, unsigned devid, char *buf, size_t
                   struct err *);
 int hv_link_fd(struct hv *);                       /* -1 when the backend has none */
 int hv_link_events(struct hv *, struct err *);     /* 0 when the backend has none */
+/* In a forked child only (see console_exec): returns only on failure. */
+int hv_console_exec(struct hv *, uint32_t domid, struct err *);
 void hv_close(struct hv *);
 
 /* Frees what read_domain allocated into a struct sample_domain. */

@@ -20,6 +20,9 @@
  * event loop through hv_link_fd. A bound interface that does not exist shows
  * zero counters and ifindex 0 until it appears. Such a run is no longer
  * deterministic, by nature.
+ *
+ * A domain's console (C in the console) is a simulated one, sim_console.h:
+ * domtop itself run as `domtop --sim-console NAME` on the terminal.
  */
 #include <math.h>
 #include <stdio.h>
@@ -28,6 +31,7 @@
 
 #include "backend/scenario.h"
 #include "backend/sim.h"
+#include "backend/sim_console.h"
 #include "backend/sim_io.h"
 #include "backend/sim_rng.h"
 #include "backend/sim_sched.h"
@@ -817,6 +821,17 @@ sim_link_events(struct hv *hv, struct err *e)
 	return s->vn != NULL ? vifnet_handle_events(s->vn, e) : 0;
 }
 
+/* The console of a demo domain: the simulated one (sim_console.h), run by domtop itself. */
+static int
+sim_console_exec_op(struct hv *hv, uint32_t domid, struct err *e)
+{
+	struct sim_dom *d = sim_find(sim_of(hv), domid, e);
+
+	if (d == NULL)
+		return -1;
+	return sim_console_exec(d->def->name, d->paused, e);
+}
+
 static void
 sim_close(struct hv *hv)
 {
@@ -847,6 +862,7 @@ static const struct hv_ops sim_ops = {
 	.vif_ifname = sim_vif_ifname,
 	.link_fd = sim_link_fd,
 	.link_events = sim_link_events,
+	.console_exec = sim_console_exec_op,
 };
 
 /* ---- opening ---- */

@@ -7,7 +7,9 @@
  * expiry. Sticky throttles are kept true after each sample and at once when
  * a link appears or is renamed (a re-created vif gets its throttle back);
  * expired ones are lifted when their time comes. Capture fds of the flow
- * view are added by flowview.c. Drawing and keys are in ui.c and keys.c.
+ * view are added by flowview.c. While an attached console (conattach.c)
+ * owns the terminal, the terminal is not read and nothing is drawn, but
+ * samples go on. Drawing and keys are in ui.c and keys.c.
  */
 #include <poll.h>
 #include <signal.h>
@@ -200,6 +202,8 @@ on_signal(struct loop *l, int signo, void *arg)
 	struct ui *u = arg;
 
 	if (signo == SIGWINCH) {
+		if (conattach_active(u))
+			return;     /* the console child has the terminal; the size is read on return */
 		on_resize(u);
 		ui_draw(u);
 		return;
@@ -208,12 +212,24 @@ on_signal(struct loop *l, int signo, void *arg)
 	loop_stop(l);
 }
 
+void
+console_release_terminal(struct ui *u)
+{
+	loop_del_fd(u->loop, fileno(u->crt.in));
+}
+
+int
+console_take_terminal(struct ui *u, struct err *e)
+{
+	return loop_add_fd(u->loop, fileno(u->crt.in), POLLIN, on_input, u, e);
+}
+
 static int
 console_wire(struct ui *u, struct err *e)
 {
 	static const int sigs[] = { SIGWINCH, SIGINT, SIGTERM, SIGHUP };
 
-	if (loop_add_fd(u->loop, fileno(u->crt.in), POLLIN, on_input, u, e) < 0)
+	if (console_take_terminal(u, e) < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
 		if (loop_add_signal(u->loop, sigs[i], on_signal, u, e) < 0)
@@ -244,6 +260,7 @@ console_run(struct app *a, struct err *e)
 		ui_draw(&u);
 		rc = loop_run(u.loop, e);
 	}
+	conattach_close(&u);       /* an attached console ends with domtop */
 	flowview_close(&u);        /* its captures' fds are in the loop */
 	crt_close(&u.crt);
 	if (u.loop != NULL)

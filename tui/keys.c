@@ -332,6 +332,17 @@ key_pause(struct ui *u, int key)
 	prompt_start_confirm(&u->prompt, q);
 }
 
+/* C: the console of the selected domain; the table comes back when it exits (Ctrl-]). */
+static void
+key_console(struct ui *u, int key)
+{
+	const struct view_domain *d = action_target(u);
+
+	(void)key;
+	if (d != NULL)
+		conattach_start(u, d);     /* refuses (and audits) with --read-only */
+}
+
 static void
 key_undo(struct ui *u, int key)
 {
@@ -414,6 +425,9 @@ static const struct keydef keytab[] = {
 	  "(RATE [in|out] [for 2h]), or lift it; both ways, shaped; kept across vif re-creation",
 	  "Throttle", key_throttle },
 	{ { 'u' }, "undo the last action", "Undo", key_undo },
+	{ { 'C' }, "attach its console (xenconsole; a simulated one on the demo host); Ctrl-] "
+	  "returns to the table, samples go on meanwhile; refused with --read-only",
+	  "Console", key_console },
 	{ { 'F' }, "flow view of its vifs, or after N the selected vif: top talkers over 2/10/40 s,"
 	  " abuse hints, capture drops", "Flows", key_flows },
 	{ { 'd' }, "set the delay between samples", "Delay", key_delay },

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/sim_console.h"
 #include "backend/str.h"
 #include "tui/app.h"
 #include "tui/batch.h"
@@ -30,7 +31,7 @@ usage(FILE *f)
 	    "                     pause DOM | unpause DOM |\n"
 	    "                     throttle DOM[:DEVID] RATE [in|out|both] [for DURATION] |\n"
 	    "                     unthrottle DOM[:DEVID]\n"
-	    "  --read-only        refuse every action\n"
+	    "  --read-only        refuse every action and the console attach\n"
 	    "  --theme NAME       colour theme (default, mono, ...)\n"
 	    "  --sort COLUMN      sort column, '-' prefix for ascending\n"
 	    "  --columns LIST     visible columns, comma-separated\n"
@@ -191,6 +192,9 @@ main(int argc, char **argv)
 	struct err e;
 	int rc;
 
+	/* not an option for people: domtop re-executes itself so for a demo domain's console */
+	if (argc >= 2 && strcmp(argv[1], SIM_CONSOLE_OPTION) == 0)
+		return sim_console_main(argc - 1, argv + 1);
 	setlocale(LC_ALL, "");
 	setlocale(LC_NUMERIC, "C");     /* "0.5" and "1.5mbit" parse the same everywhere */
 	memset(&a, 0, sizeof a);

@@ -282,6 +282,8 @@ ui_draw(struct ui *u)
 	struct column_layout l;
 	int y, msg_y = c->rows - 2;
 
+	if (conattach_active(u))
+		return;         /* a console child owns the terminal: nothing may be drawn */
 	erase();
 	if (c->rows < 6 || c->cols < 20) {
 		draw_too_small(u);

@@ -2,8 +2,8 @@
  * ui.h: the state of the full-screen console, shared by its parts: the
  * event wiring (console.c), the key functions (keys.c), the prompt
  * (prompt.c), the help screen (help.c), the sort menu (sortmenu.c), the
- * table (table.c) and the header (header.c), the throttle menu (thrmenu.c)
- * and the flow view (flowview.c). ui.c sets it up from the options and
+ * table (table.c) and the header (header.c), the throttle menu (thrmenu.c),
+ * the flow view (flowview.c) and the console attach (conattach.c). ui.c sets it up from the options and
  * config and draws the whole screen.
  */
 #ifndef DOMTOP_UI_H
@@ -75,6 +75,7 @@ struct ui {
 	char thr_target[SAMPLE_NAME_MAX * 2 + 16];   /* "web1" or "web1 vif 0", sanitised */
 	char thr_now[256];      /* the throttle in place when it opened */
 	struct flowview *flows; /* the flow view's captures (F); allocated once */
+	struct conattach *con;  /* the attached console (C): its child owns the terminal; or NULL */
 };
 
 /*
@@ -100,6 +101,12 @@ void ui_draw(struct ui *u);
 void console_reschedule(struct ui *u);
 /* Defined in console.c: the throttles changed (an action, an undo): a new expiry timer. */
 void console_throttles_changed(struct ui *u);
+/*
+ * Defined in console.c: stops / starts reading the terminal in the loop
+ * (while a console child owns it).
+ */
+void console_release_terminal(struct ui *u);
+int console_take_terminal(struct ui *u, struct err *e);
 
 /*
  * The selected domain and, with N, the selected vif (*devid = -1 when the
@@ -120,6 +127,16 @@ void flowview_close(struct ui *u);
 void flowview_free(struct ui *u);
 void flowview_draw(struct ui *u, int y, int h);
 void flowview_key(struct ui *u, int key);
+
+/*
+ * conattach.c: the console attach (C). start attaches the console of d (it
+ * returns at once: the loop goes on, nothing is drawn until the console
+ * exits); close, at exit, ends an attached console and reaps it.
+ */
+struct conattach;
+void conattach_start(struct ui *u, const struct view_domain *d);
+bool conattach_active(const struct ui *u);
+void conattach_close(struct ui *u);
 
 /* help.c and sortmenu.c: their screens and keys. */
 void help_draw(struct ui *u, int y, int h);

@@ -338,7 +338,7 @@ def test_help(t, d):
     text = "\n".join(help_pages(t))
     keys = ["Up Down", "PgUp PgDn", "Home End", "F1 h ?", "/ F3", " n ", "\\ F4", "F6 s",
             "< >", " P ", " M ", " I ", " T ", " N ", " V ", " B ", " w ", " c ", " a ",
-            " p ", " u ", " d ", "Ctrl-L", "q F10", "Columns", "USE", "IOW%"]
+            " p ", " u ", " C ", " d ", "Ctrl-L", "q F10", "Columns", "USE", "IOW%"]
     for k in keys:
         if k not in text:
             raise Failure("help lacks %r:\n%s" % (k, text))
@@ -534,6 +534,140 @@ def test_read_only(t, d):
         raise Failure("read-only still asks to confirm a pause")
 
 
+def audit_lines(d, *needles):
+    """The audit records that hold every needle."""
+    with open(d.audit) as f:
+        return [l for l in f if all(n in l for n in needles)]
+
+
+def pane_children(t, pattern):
+    """Pids of the processes in the test pane whose command line matches pattern."""
+    pids, todo = [], [int(t.cmd("display-message", "-p", "-t", SESSION, "#{pane_pid}").strip())]
+    while todo:
+        pid = todo.pop()
+        try:
+            with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+                kids = [int(k) for k in f.read().split()]
+        except OSError:
+            continue
+        for k in kids:
+            try:
+                with open("/proc/%d/cmdline" % k, "rb") as f:
+                    cmd = f.read().replace(b"\0", b" ").decode("utf-8", "replace")
+            except OSError:
+                continue
+            if re.search(pattern, cmd):
+                pids.append(k)
+            todo.append(k)
+    return pids
+
+
+CONSOLE_SCN = (b"host name=cons pcpus=2 mem=8G\n"
+               b"domain Domain-0 id=0 mem=1G cpu=0.2\n"
+               b"domain web1 id=1 mem=1G cpu=0.5\n"
+               b"domain parked id=2 mem=1G state=paused\n"
+               b"at 2 create late1 mem=1G cpu=0.3\n")
+
+
+def test_console_attach(t, d):
+    # late1 is created at 2 s of demo time: it can only be on the first table
+    # drawn after the console if samples went on while the console was attached
+    path = scenario(d, "console.scn", CONSOLE_SCN)
+    s = d.start("--scenario", path, width=100, height=24, delay="0.25")
+    if "CConsole" not in lines(s.rstrip("\n"))[-1]:
+        raise Failure("the key bar lacks C Console: %r" % lines(s.rstrip("\n"))[-1])
+    select(t, "web1")
+    if row(table(t.screen()), "late1") is not None:
+        raise Failure("too slow: late1 was created before the console was attached")
+    t.keys("C")
+    attached = time.monotonic()
+    s = t.wait_text("Connected to the demo console of web1; Ctrl-] returns")
+    if "ID NAME" in s or "domtop: console of web1 (domain 1); Ctrl-] returns to domtop" not in s:
+        raise Failure("the console is not alone on the screen:\n" + s)
+    t.wait_text("web1 login:")
+    t.text("root")
+    t.keys("Enter")
+    t.wait_text("root@web1:~$")
+    t.text("hello console")
+    t.keys("Enter")
+    t.wait_text("[demo] web1 received: hello console")
+    if not audit_lines(d, "op=console action=attach domain=web1 domid=1", "result=ok"):
+        raise Failure("no audit record of the attach")
+    time.sleep(max(0.0, attached + 3.0 - time.monotonic()))   # demo time passes 2 s
+    if "ID NAME" in t.screen():
+        raise Failure("domtop drew over the console")
+    t.keys("C-]")
+    s = t.wait("the table again", lambda s: "ID NAME" in s)
+    if row(table(s), "late1") is None:
+        raise Failure("no sample was taken while the console was attached:\n" + s)
+    if message_line(s).strip() != "console of web1 closed":
+        raise Failure("message after the console: %r" % message_line(s))
+    if not audit_lines(d, "op=console action=detach domain=web1 domid=1", "result=ok"):
+        raise Failure("no audit record of the detach")
+    if pane_children(t, r"--sim-console"):
+        raise Failure("the console process is still running")
+    # the table works as before: keys act, samples go on
+    t.keys("M")
+    t.wait_text("Sort MEM largest first")
+    t.keys("/")
+    t.text("late1")
+    t.keys("Enter")
+    t.wait("late1 selected", lambda s: selected_name(t) == "late1")
+    t.wait("a new sample", lambda s: re.search(r"age 0\.[0-3]s", s) is not None)
+
+
+def test_console_paused_and_refused(t, d):
+    path = scenario(d, "console.scn", CONSOLE_SCN)
+    d.start("--scenario", path)
+    select(t, "Domain-0")
+    t.keys("C")
+    s = t.wait("a refusal", lambda s: "refused" in message_line(s))
+    if "Domain-0 has no guest console" not in message_line(s):
+        raise Failure("Domain-0's console: %r" % message_line(s))
+    # a paused domain's console attaches, and says it will not answer
+    select(t, "parked")
+    t.keys("C")
+    t.wait_text("parked is paused: it will not answer until it is unpaused.")
+    t.text("hello")
+    t.keys("Enter")
+    s = t.screen()
+    if "hello" in s or "login" in s:
+        raise Failure("a paused domain answered:\n" + s)
+    t.keys("C-]")
+    t.wait("the table again", lambda s: "ID NAME" in s and "console of parked closed" in message_line(s))
+    if not audit_lines(d, "op=console action=attach domain=Domain-0 domid=0", "result=refused"):
+        raise Failure("the refusal was not audited")
+
+
+def test_console_read_only(t, d):
+    d.start("--read-only")
+    select(t, "web1")
+    t.keys("C")
+    s = t.wait("a refusal", lambda s: "read-only" in message_line(s))
+    if "console of web1 refused" not in message_line(s) or "Connected" in s:
+        raise Failure("read-only attached a console:\n" + s)
+    if not audit_lines(d, "op=console action=attach domain=web1", "result=read-only"):
+        raise Failure("the read-only refusal was not audited")
+
+
+def test_console_quit_while_attached(t, d):
+    # domtop ends (SIGTERM, ssh gone) while a console is attached: the console ends too
+    d.start()
+    select(t, "web1")
+    t.keys("C")
+    t.wait_text("web1 login:")
+    domtop = pane_children(t, r"--demo ")
+    child = pane_children(t, r"--sim-console web1")
+    if len(domtop) != 1 or len(child) != 1:
+        raise Failure("domtop %s, console %s: want one of each" % (domtop, child))
+    os.kill(domtop[0], 15)
+    t.wait_text("DOMTOP-EXIT=0")
+    if os.path.exists("/proc/%d" % child[0]):
+        raise Failure("the console outlived domtop")
+    if not audit_lines(d, "op=console action=detach domain=web1", 'result="ended: domtop quit"'):
+        raise Failure("the end of the console was not audited")
+
+
 def test_keys_do_not_sample(t, d):
     # once the delay is an hour only keys happen: the numbers (with jitter) must not move
     d.start()
@@ -677,6 +811,10 @@ TESTS = [
     test_vif_selection_and_flows,
     test_pause_confirm,
     test_read_only,
+    test_console_attach,
+    test_console_paused_and_refused,
+    test_console_read_only,
+    test_console_quit_while_attached,
     test_keys_do_not_sample,
     test_resize,
     test_hostile_name_refused,
