@@ -9,9 +9,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
+#include <linux/filter.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <net/if_arp.h>
 #include <pcap/pcap.h>
 
 #include "backend/flows.h"
@@ -26,7 +35,11 @@
 #define RING_SLOTS     20u              /* complete slots the ring keeps */
 #define CAPTURE_BUDGET 100000           /* packets per flows_capture_read */
 #define RING_MAX       (8u << 20)       /* kernel capture ring */
-#define PCAP_OVERHEAD  (1u << 20)       /* libpcap and its code pages, stdio, BPF */
+#define RING_BLOCK     (64u << 10)      /* one block of the ring */
+#define RING_FRAME     2048u            /* TPACKET_V3 packs packets; frames only size the request */
+#define RING_TIMEOUT_MS 100             /* a block not full is handed over after this */
+#define SLL_AT         TPACKET_ALIGN(sizeof(struct tpacket3_hdr))   /* sockaddr_ll after it */
+#define CAPTURE_OVERHEAD (1u << 20)     /* libpcap and its code pages, stdio, BPF */
 
 /* ---- the parser ---- */
 
@@ -120,6 +133,25 @@ parse_ip6(const uint8_t *p, size_t n, size_t wire, struct flows_pkt *o)
 	return 0;
 }
 
+/*
+ * The direction of a cooked packet from the packet type the kernel gave it:
+ * 4 (PACKET_OUTGOING) dom0 sent it, to the guest; 0 to 3 (to us, broadcast,
+ * multicast, to another host) dom0 received it, from the guest. Any other
+ * type (loopback, or from a kernel newer than this code) says nothing about
+ * the guest: -1.
+ */
+static int
+sll_dir(unsigned pkttype, enum flows_dir *dir)
+{
+	if (pkttype == 4)
+		*dir = FLOWS_TO_GUEST;
+	else if (pkttype <= 3)
+		*dir = FLOWS_FROM_GUEST;
+	else
+		return -1;
+	return 0;
+}
+
 static int
 link_header(int dlt, const uint8_t *d, size_t caplen, size_t *off, uint16_t *type,
             enum flows_dir *dir)
@@ -132,20 +164,18 @@ link_header(int dlt, const uint8_t *d, size_t caplen, size_t *off, uint16_t *typ
 		*type = rd16(d + 12);
 		*off = 14;
 		return 0;
-	case FLOWS_DLT_LINUX_SLL:
+	case FLOWS_DLT_LINUX_SLL:       /* packet type at 0, protocol at 14 */
 		if (caplen < 16)
 			return -1;
-		*dir = rd16(d) == 4 ? FLOWS_TO_GUEST : FLOWS_FROM_GUEST;   /* 4 = outgoing */
 		*type = rd16(d + 14);
 		*off = 16;
-		return 0;
-	case FLOWS_DLT_LINUX_SLL2:
+		return sll_dir(rd16(d), dir);
+	case FLOWS_DLT_LINUX_SLL2:      /* protocol at 0, ifindex at 4, packet type at 10 */
 		if (caplen < 20)
 			return -1;
-		*dir = d[10] == 4 ? FLOWS_TO_GUEST : FLOWS_FROM_GUEST;
 		*type = rd16(d);
 		*off = 20;
-		return 0;
+		return sll_dir(d[10], dir);
 	case FLOWS_DLT_RAW: case 14: case 101:
 		if (caplen < 1)
 			return -1;
@@ -714,13 +744,30 @@ flows_addr_str(const struct flows_key *k, char *buf, size_t len)
 
 /* ---- the capture ---- */
 
+/*
+ * One AF_PACKET socket bound to the vif, with a TPACKET_V3 ring: the kernel
+ * writes, for each packet, its headers and the packet type it gave it
+ * (PACKET_OUTGOING: dom0 sent it, to the guest; otherwise dom0 received it,
+ * from the guest). libpcap compiles the BPF filter, which is attached before
+ * the socket is bound, so no packet ever skips it.
+ *
+ * (libpcap's own capture cannot say which way a packet went on one Ethernet
+ * interface: it refuses its "cooked" link type there. Its "any" device gives
+ * the type, but taps every interface of the host, and keeps capturing,
+ * silently, nothing, when the vif is deleted and made again. Two libpcap
+ * handles filtered "inbound" and "outbound" lose their first ring block:
+ * libpcap re-filters it in user space, where those words cannot be run.)
+ */
 struct flows_capture {
-	pcap_t *p;
-	int dlt, fd;
-	char ifname[32];
+	int fd;
+	uint8_t *ring;
+	size_t ring_bytes;
+	unsigned blocks, cur;           /* ring blocks, the next one to read */
+	char ifname[IF_NAMESIZE];
 	struct flows_table *t;
 	size_t bound;
-	uint64_t captured, parsed, skipped;
+	uint64_t captured, parsed, skipped, drops;
+	uint64_t ifdrop_base;           /* the interface's rx_dropped when opened */
 	uint64_t now_ns;
 	int64_t real_to_mono;           /* add to a packet's wall-clock time */
 };
@@ -742,111 +789,235 @@ clock_ns(clockid_t id)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* One packet of a block: `room` bytes from h to the end of the block. */
 static void
-on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+on_frame(struct flows_capture *c, const struct tpacket3_hdr *h, size_t room)
 {
-	struct flows_capture *c = (struct flows_capture *)user;
+	const struct sockaddr_ll *sll;
 	struct flows_pkt pk;
+	enum flows_dir dir;
 	int64_t ts;
 
 	c->captured++;
-	if (flows_parse(c->dlt, bytes, h->caplen, h->len, &pk) < 0) {
+	if (room < SLL_AT + sizeof *sll || h->tp_mac > room || h->tp_snaplen > room - h->tp_mac) {
+		c->skipped++;           /* not what the kernel writes: never read past the block */
+		return;
+	}
+	sll = (const struct sockaddr_ll *)((const uint8_t *)h + SLL_AT);
+	if (sll_dir(sll->sll_pkttype, &dir) < 0
+	    || flows_parse(FLOWS_DLT_EN10MB, (const uint8_t *)h + h->tp_mac, h->tp_snaplen, h->tp_len,
+	                   &pk) < 0) {
 		c->skipped++;
 		return;
 	}
 	c->parsed++;
-	ts = (int64_t)h->ts.tv_sec * 1000000000 + (int64_t)h->ts.tv_usec * 1000 + c->real_to_mono;
+	pk.dir = dir;
+	ts = (int64_t)h->tp_sec * 1000000000 + (int64_t)h->tp_nsec + c->real_to_mono;
 	if (ts < 0 || (uint64_t)ts > c->now_ns || c->now_ns - (uint64_t)ts > FLOWS_SLOT_NS)
 		ts = (int64_t)c->now_ns;  /* clock stepped, or queued for long: now */
 	flows_table_add(c->t, &pk, (uint64_t)ts);
 }
 
+/* The packets of one block the kernel handed over; returns how many. */
+static unsigned
+read_block(struct flows_capture *c, const struct tpacket_block_desc *bd)
+{
+	const struct tpacket_hdr_v1 *b = &bd->hdr.bh1;
+	size_t off = b->offset_to_first_pkt;
+	unsigned i;
+
+	for (i = 0; i < b->num_pkts; i++) {
+		const struct tpacket3_hdr *h;
+
+		if (off < sizeof *bd || off > RING_BLOCK - sizeof *h)
+			break;
+		h = (const struct tpacket3_hdr *)((const uint8_t *)bd + off);
+		on_frame(c, h, RING_BLOCK - off);
+		if (h->tp_next_offset == 0)
+			break;
+		off += h->tp_next_offset;
+	}
+	return b->num_pkts;
+}
+
 int
 flows_capture_read(struct flows_capture *c, uint64_t now_ns, struct err *e)
 {
-	int total = 0, n;
+	int total = 0, soerr = 0;
+	socklen_t len = sizeof soerr;
 
 	c->now_ns = now_ns;
 	c->real_to_mono = (int64_t)now_ns - (int64_t)clock_ns(CLOCK_REALTIME);
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == 0 && soerr != 0)
+		return err_set(e, "capture on %s stopped: %s (did the interface go down or away?)",
+		               c->ifname, strerror(soerr));
 	while (total < CAPTURE_BUDGET) {
-		n = pcap_dispatch(c->p, -1, on_packet, (u_char *)c);
-		if (n == PCAP_ERROR)
-			return err_set(e, "capture on %s stopped: %s (did the interface go away?)",
-			               c->ifname, pcap_geterr(c->p));
-		if (n <= 0)
+		struct tpacket_block_desc *bd =
+			(struct tpacket_block_desc *)(c->ring + (size_t)c->cur * RING_BLOCK);
+
+		if ((__atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) == 0)
 			break;
-		total += n;
+		total += (int)read_block(c, bd);
+		__atomic_store_n(&bd->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+		c->cur = c->cur + 1 == c->blocks ? 0 : c->cur + 1;
 	}
 	return total;
 }
 
+/* The kernel filter: libpcap compiles "(ip or ip6) [and (extra)]" for Ethernet. */
 static int
-open_error(struct err *e, const char *ifname, int rc, pcap_t *p)
+attach_filter(struct flows_capture *c, const struct flows_opts *o, struct err *e)
 {
-	switch (rc) {
-	case PCAP_ERROR_NO_SUCH_DEVICE:
-		return err_set(e, "cannot capture on %s: no such interface (is the domain running?)", ifname);
-	case PCAP_ERROR_PERM_DENIED:
-		return err_set(e, "cannot capture on %s: permission denied (domtop needs root or "
-		               "CAP_NET_RAW for the flow view)", ifname);
-	case PCAP_ERROR_IFACE_NOT_UP:
-		return err_set(e, "cannot capture on %s: the interface is down", ifname);
-	default:
-		return err_set(e, "cannot capture on %s: %s", ifname, pcap_geterr(p));
-	}
-}
-
-static int
-capture_filter(struct flows_capture *c, const char *extra, struct err *e)
-{
+	const char *extra = o->filter;
 	struct bpf_program prog;
+	struct sock_fprog fp;
 	char text[1024];
+	pcap_t *p;
+	int rc;
 
+	p = pcap_open_dead(DLT_EN10MB, (int)(o->snaplen ? o->snaplen : FLOWS_SNAPLEN));
+	if (p == NULL)
+		return err_set(e, "cannot capture on %s: out of memory for the filter", c->ifname);
 	if (extra != NULL && *extra != '\0')
 		snprintf(text, sizeof text, "(ip or ip6) and (%s)", extra);
 	else
 		snprintf(text, sizeof text, "ip or ip6");
-	if (pcap_compile(c->p, &prog, text, 1, PCAP_NETMASK_UNKNOWN) < 0)
-		return err_set(e, "bad capture filter \"%s\": %s", extra ? extra : "", pcap_geterr(c->p));
-	if (pcap_setfilter(c->p, &prog) < 0) {
-		pcap_freecode(&prog);
-		return err_set(e, "cannot set the capture filter on %s: %s", c->ifname, pcap_geterr(c->p));
+	if (pcap_compile(p, &prog, text, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		err_set(e, "bad capture filter \"%s\": %s", extra ? extra : "", pcap_geterr(p));
+		pcap_close(p);
+		return -1;
 	}
+	memset(&fp, 0, sizeof fp);
+	fp.len = (unsigned short)prog.bf_len;
+	fp.filter = (struct sock_filter *)prog.bf_insns;   /* the same layout */
+	rc = prog.bf_len > BPF_MAXINSNS ? -1 : setsockopt(c->fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof fp);
+	if (rc < 0)
+		err_set(e, "cannot set the capture filter on %s: %s", c->ifname,
+		        prog.bf_len > BPF_MAXINSNS ? "the filter is too long" : strerror(errno));
 	pcap_freecode(&prog);
+	pcap_close(p);
+	return rc < 0 ? -1 : 0;
+}
+
+/* After a failed call on the vif (errno set). */
+static int
+no_device(const struct flows_capture *c, struct err *e)
+{
+	if (errno == ENODEV)
+		return err_set(e, "cannot capture on %s: no such interface (is the domain running?)",
+		               c->ifname);
+	return err_set(e, "cannot capture on %s: %s", c->ifname, strerror(errno));
+}
+
+/* The vif's index, checked to be an Ethernet interface that is up. */
+static int
+vif_index(struct flows_capture *c, int *ifindex, struct err *e)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof ifr);
+	str_copy(ifr.ifr_name, c->ifname, sizeof ifr.ifr_name);
+	if (ioctl(c->fd, SIOCGIFINDEX, &ifr) < 0)
+		return no_device(c, e);
+	*ifindex = ifr.ifr_ifindex;
+	if (ioctl(c->fd, SIOCGIFHWADDR, &ifr) < 0)
+		return err_set(e, "cannot capture on %s: %s", c->ifname, strerror(errno));
+	if (ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER)
+		return err_set(e, "cannot capture on %s: link type %u is not supported (Ethernet only, as "
+		               "Xen vifs are)", c->ifname, (unsigned)ifr.ifr_hwaddr.sa_family);
+	if (ioctl(c->fd, SIOCGIFFLAGS, &ifr) < 0)
+		return err_set(e, "cannot capture on %s: %s", c->ifname, strerror(errno));
+	if ((ifr.ifr_flags & IFF_UP) == 0)
+		return err_set(e, "cannot capture on %s: the interface is down", c->ifname);
 	return 0;
 }
 
+/* Ring of c->blocks blocks, mapped; frames are a formality of TPACKET_V3. */
 static int
-capture_setup(struct flows_capture *c, const struct flows_opts *o, size_t ring, struct err *e)
+map_ring(struct flows_capture *c, struct err *e)
 {
-	char errbuf[PCAP_ERRBUF_SIZE] = "";
-	int rc;
+	struct tpacket_req3 req;
+	int v = TPACKET_V3;
 
-	c->p = pcap_create(c->ifname, errbuf);
-	if (c->p == NULL)
-		return err_set(e, "cannot capture on %s: %s", c->ifname, errbuf);
-	pcap_set_snaplen(c->p, (int)(o->snaplen ? o->snaplen : FLOWS_SNAPLEN));
-	pcap_set_promisc(c->p, 0);
-	pcap_set_timeout(c->p, 100);
-	pcap_set_buffer_size(c->p, (int)ring);
-	rc = pcap_activate(c->p);
-	if (rc < 0)
-		return open_error(e, c->ifname, rc, c->p);
-	/* cooked mode says which way each packet went; keep the native type if refused */
-	pcap_set_datalink(c->p, FLOWS_DLT_LINUX_SLL);
-	c->dlt = pcap_datalink(c->p);
-	if (c->dlt != FLOWS_DLT_LINUX_SLL && c->dlt != FLOWS_DLT_LINUX_SLL2
-	    && c->dlt != FLOWS_DLT_EN10MB && c->dlt != FLOWS_DLT_RAW)
-		return err_set(e, "cannot capture on %s: link type %s is not supported",
-		               c->ifname, pcap_datalink_val_to_name(c->dlt));
-	if (capture_filter(c, o->filter, e) < 0)
-		return -1;
-	if (pcap_setnonblock(c->p, 1, errbuf) < 0)
-		return err_set(e, "cannot capture on %s: %s", c->ifname, errbuf);
-	c->fd = pcap_get_selectable_fd(c->p);
-	if (c->fd < 0)
-		return err_set(e, "cannot capture on %s: no pollable descriptor", c->ifname);
+	if (setsockopt(c->fd, SOL_PACKET, PACKET_VERSION, &v, sizeof v) < 0)
+		return err_set(e, "cannot capture on %s: this kernel has no TPACKET_V3 (%s)", c->ifname,
+		               strerror(errno));
+	memset(&req, 0, sizeof req);
+	req.tp_block_size = RING_BLOCK;
+	req.tp_block_nr = c->blocks;
+	req.tp_frame_size = RING_FRAME;
+	req.tp_frame_nr = c->blocks * (RING_BLOCK / RING_FRAME);
+	req.tp_retire_blk_tov = RING_TIMEOUT_MS;
+	if (setsockopt(c->fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof req) < 0)
+		return err_set(e, "cannot capture on %s: no kernel ring of %zu KiB: %s", c->ifname,
+		               c->ring_bytes >> 10, strerror(errno));
+	c->ring = mmap(NULL, c->ring_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd, 0);
+	if (c->ring == MAP_FAILED) {
+		c->ring = NULL;
+		return err_set(e, "cannot capture on %s: cannot map its ring: %s", c->ifname, strerror(errno));
+	}
 	return 0;
+}
+
+static uint64_t
+if_rx_dropped(const char *ifname)
+{
+	char path[96];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/sys/class/net/%s/statistics/rx_dropped", ifname);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%llu", &v) != 1)
+		v = 0;
+	fclose(f);
+	return v;
+}
+
+static int
+capture_setup(struct flows_capture *c, const struct flows_opts *o, struct err *e)
+{
+	struct sockaddr_ll sa;
+	int ifindex = 0;
+
+	c->fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);   /* no packets yet */
+	if (c->fd < 0 && (errno == EPERM || errno == EACCES))
+		return err_set(e, "cannot capture on %s: permission denied (domtop needs root or CAP_NET_RAW "
+		               "for the flow view)", c->ifname);
+	if (c->fd < 0)
+		return err_set(e, "cannot capture on %s: %s", c->ifname, strerror(errno));
+	if (vif_index(c, &ifindex, e) < 0 || attach_filter(c, o, e) < 0 || map_ring(c, e) < 0)
+		return -1;
+	memset(&sa, 0, sizeof sa);
+	sa.sll_family = AF_PACKET;
+	sa.sll_protocol = htons(ETH_P_ALL);
+	sa.sll_ifindex = ifindex;
+	if (bind(c->fd, (struct sockaddr *)&sa, sizeof sa) < 0)
+		return no_device(c, e);
+	c->ifdrop_base = if_rx_dropped(c->ifname);
+	return 0;
+}
+
+/* The kernel ring: a quarter of the bound, at most 8 MiB, in whole blocks, at least two. */
+static unsigned
+ring_blocks(size_t mem)
+{
+	size_t r = mem / 4 < RING_MAX ? mem / 4 : RING_MAX;
+
+	return r / RING_BLOCK < 2 ? 2 : (unsigned)(r / RING_BLOCK);
+}
+
+/* The smallest bound a capture takes, to the KiB. */
+static size_t
+min_bound(void)
+{
+	size_t m = CAPTURE_OVERHEAD + FLOWS_MEM_MIN;
+
+	while (m < (size_t)ring_blocks(m) * RING_BLOCK + CAPTURE_OVERHEAD + FLOWS_MEM_MIN)
+		m += 1024;
+	return m;
 }
 
 int
@@ -854,20 +1025,25 @@ flows_capture_open(struct flows_capture **out, const char *ifname, const struct 
                    struct err *e)
 {
 	struct flows_capture *c;
-	size_t ring;
+	unsigned blocks = ring_blocks(o->mem_bytes);
+	size_t ring = (size_t)blocks * RING_BLOCK;
 
 	*out = NULL;
-	ring = o->mem_bytes / 4 < RING_MAX ? o->mem_bytes / 4 : RING_MAX;
-	if (o->mem_bytes < ring + PCAP_OVERHEAD + FLOWS_MEM_MIN)
-		return err_set(e, "flow memory bound %zu KiB is too small for a capture (at least %u KiB)",
-		               o->mem_bytes >> 10, (4 * (PCAP_OVERHEAD + FLOWS_MEM_MIN) / 3 >> 10) + 1);
+	if (o->mem_bytes < ring + CAPTURE_OVERHEAD + FLOWS_MEM_MIN)
+		return err_set(e, "flow memory bound %zu KiB is too small for a capture (at least %zu KiB)",
+		               o->mem_bytes >> 10, min_bound() >> 10);
+	if (strlen(ifname) >= IF_NAMESIZE)
+		return err_set(e, "cannot capture on %s: the name is too long", ifname);
 	c = calloc(1, sizeof *c);
 	if (c == NULL)
 		return err_set(e, "out of memory for a capture");
+	c->fd = -1;
 	str_copy(c->ifname, ifname, sizeof c->ifname);
 	c->bound = o->mem_bytes;
-	if (flows_table_new(&c->t, o->mem_bytes - ring - PCAP_OVERHEAD, e) < 0
-	    || capture_setup(c, o, ring, e) < 0) {
+	c->blocks = blocks;
+	c->ring_bytes = ring;
+	if (flows_table_new(&c->t, o->mem_bytes - ring - CAPTURE_OVERHEAD, e) < 0
+	    || capture_setup(c, o, e) < 0) {
 		flows_capture_close(c);
 		return -1;
 	}
@@ -880,8 +1056,10 @@ flows_capture_close(struct flows_capture *c)
 {
 	if (c == NULL)
 		return;
-	if (c->p != NULL)
-		pcap_close(c->p);
+	if (c->ring != NULL)
+		munmap(c->ring, c->ring_bytes);
+	if (c->fd >= 0)
+		close(c->fd);
 	flows_table_free(c->t);
 	free(c);
 }
@@ -895,16 +1073,20 @@ flows_capture_fd(const struct flows_capture *c)
 int
 flows_capture_stats(struct flows_capture *c, struct flows_capture_stats *st)
 {
-	struct pcap_stat ps;
+	struct tpacket_stats_v3 ks;
+	socklen_t len = sizeof ks;
+	uint64_t ifd;
 
 	memset(st, 0, sizeof *st);
 	st->captured = c->captured;
 	st->parsed = c->parsed;
 	st->skipped = c->skipped;
-	if (pcap_stats(c->p, &ps) < 0)
+	if (getsockopt(c->fd, SOL_PACKET, PACKET_STATISTICS, &ks, &len) < 0)
 		return -1;
-	st->kernel_drops = ps.ps_drop;
-	st->if_drops = ps.ps_ifdrop;
+	c->drops += ks.tp_drops;        /* the kernel counts from zero again after each read */
+	st->kernel_drops = c->drops;
+	ifd = if_rx_dropped(c->ifname);
+	st->if_drops = ifd > c->ifdrop_base ? ifd - c->ifdrop_base : 0;
 	return 0;
 }
 

@@ -1,27 +1,35 @@
 /*
- * flows.h: per-flow accounting of one vif from packet headers (libpcap), the
- * way iftop does it, with a hard memory bound.
+ * flows.h: per-flow accounting of one vif from packet headers (a kernel
+ * packet ring, filters compiled by libpcap), the way iftop does it, with a
+ * hard memory bound.
  *
- * A capture reads headers only (snaplen 128), through the BPF filter
- * "ip or ip6" (plus an optional filter of the caller's), in non-blocking mode;
- * its fd goes into the event loop:
+ * A capture reads headers only (snaplen 128) from one AF_PACKET socket bound
+ * to the vif, with a TPACKET_V3 ring the kernel fills and a BPF filter,
+ * "ip or ip6" (plus an optional filter of the caller's) compiled by libpcap
+ * and attached before the socket is bound. The kernel writes beside each
+ * packet the type it gave it: PACKET_OUTGOING, dom0 sent it on the vif (to
+ * the guest), or another, dom0 received it (from the guest). (libpcap's own
+ * capture cannot tell these apart on one Ethernet interface, so on veths and
+ * Xen vifs: it refuses its "cooked" link type there.) The socket is
+ * non-blocking; its fd goes into the event loop, and reports an error when
+ * the vif goes down or away:
  *
  *     loop_add_fd(l, flows_capture_fd(c), POLLIN, on_pcap, c, &e);
  *     static void on_pcap(struct loop *l, int fd, short rev, void *c)
  *     { struct err e; if (flows_capture_read(c, loop_now_ns(), &e) < 0) show(e.msg); }
  *
- * It captures in Linux "cooked" mode, which says for each packet whether
- * dom0 sent it (to the guest) or received it (from the guest). A flow is
- * keyed by the remote end: address, port and protocol (for a packet to the
- * guest the remote end is its source, for a packet from the guest its
- * destination). Counters sit in a ring of 21 slots of 2 s, so rates over the
- * last 2 s, 10 s and 40 s come from the last 1, 5 and 20 complete slots.
+ * A flow is keyed by the remote end: address, port and protocol (for a
+ * packet to the guest the remote end is its source, for a packet from the
+ * guest its destination); the guest's own port is kept beside it. Counters
+ * sit in a ring of 21 slots of 2 s, so rates over the last 2 s, 10 s and
+ * 40 s come from the last 1, 5 and 20 complete slots.
  *
  * Memory: the bound (default 32 MiB) pays for the kernel capture ring (a
- * quarter of it, at most 8 MiB), libpcap (1 MiB) and the flow table: one
- * array, allocated once, that never grows (65000 flows in 32 MiB). Lookup is open addressing with a keyed hash and a probe window of
- * 16 slots; when a new flow finds the window full, the least recent (then
- * smallest) flow there is evicted. Flows idle for 40 s are reused freely;
+ * quarter of it, at most 8 MiB, in blocks of 64 KiB), libpcap and the rest
+ * (1 MiB) and the flow table: one array, allocated once, that never grows
+ * (65000 flows in 32 MiB). Lookup is open addressing with a keyed hash and
+ * a probe window of 16 slots; when a new flow finds the window full, the
+ * least recent (then smallest) flow there is evicted. Flows idle for 40 s are reused freely;
  * evicting one that was active in the last 40 s sets `summarising` (for 40
  * s): the view then says that per-flow numbers are partial, while the totals
  * (flows_totals) still count every packet. A flood of random spoofed sources
@@ -89,6 +97,9 @@ struct flows_pkt {
  * tags) and TCP/UDP/SCTP/DCCP port headers of a captured packet. caplen is
  * what was captured, wirelen the packet's real length. Returns 0, or -1 for
  * anything that is not a well-formed IP header (never reads past caplen).
+ * The direction comes from the cooked link types only (FLOWS_DIR_UNKNOWN
+ * from the others): packet type 4, outgoing, is to the guest; 0 to 3 (to
+ * us, broadcast, multicast, to another host) from it; any other type is -1.
  */
 int flows_parse(int dlt, const uint8_t *data, size_t caplen, uint32_t wirelen,
                 struct flows_pkt *out);
@@ -165,8 +176,8 @@ struct flows_capture_stats {
 	uint64_t captured;                /* packets handed to domtop */
 	uint64_t parsed;                  /* of which IP headers were understood */
 	uint64_t skipped;                 /* malformed or not IP */
-	uint64_t kernel_drops;            /* pcap_stats ps_drop: ring full */
-	uint64_t if_drops;                /* pcap_stats ps_ifdrop: interface drops */
+	uint64_t kernel_drops;            /* ring full (PACKET_STATISTICS, as pcap_stats' ps_drop) */
+	uint64_t if_drops;                /* the interface's rx_dropped since the capture began */
 };
 
 void flows_opts_default(struct flows_opts *o);
@@ -175,9 +186,9 @@ int flows_capture_open(struct flows_capture **out, const char *ifname,
 void flows_capture_close(struct flows_capture *c);
 int flows_capture_fd(const struct flows_capture *c);
 /*
- * Reads what the kernel has queued (at most about 100000 packets per call,
- * so the loop stays responsive) into the table. Returns packets read, or -1
- * (e.g. the interface went away).
+ * Reads what the kernel has queued (the blocks it handed over, up to about
+ * 100000 packets per call, so the loop stays responsive) into the table.
+ * Returns packets read, or -1 when the interface went down or away.
  */
 int flows_capture_read(struct flows_capture *c, uint64_t now_ns, struct err *e);
 int flows_capture_stats(struct flows_capture *c, struct flows_capture_stats *st);

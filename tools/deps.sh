@@ -7,7 +7,7 @@ set -eu
 build="build-essential pkg-config libncurses-dev libxen-dev libnl-3-dev
        libnl-route-3-dev libpcap-dev libinih-dev libjansson-dev"
 test="$build libcmocka-dev tmux python3 python3-pil fonts-dejavu-core iproute2 clang-14 libclang-rt-14-dev
-      iperf3 tcpdump qemu-system-x86 cpio busybox-static"
+      iperf3 tcpdump iftop qemu-system-x86 cpio busybox-static"
 case "${1:-}" in
 build) pkgs=$build ;;
 test) pkgs=$test ;;

@@ -9,8 +9,9 @@
  * copied to a buffer of exactly the captured length, so reading past it is
  * an ASan error. Properties: a parsed packet is IPv4 or IPv6, with IPv4
  * addresses zero-padded, ports only when it says it has them, at least a
- * header's length, and a direction only the link type can give; its remote
- * address prints as text that inet_pton reads back to the same bytes; the
+ * header's length, and a direction only a cooked link type can give: the one
+ * its packet type says (4 to the guest, 0 to 3 from it, others refused); its
+ * remote address prints as text that inet_pton reads back to the same bytes; the
  * table never grows past its bound nor holds more flows than its capacity;
  * the top flows come best first, with distinct keys, finite non-negative
  * rates that sum to no more than the totals (which count every packet).
@@ -28,7 +29,7 @@ static const int dlts[] = {
 };
 
 static void
-check_packet(int dlt, const struct flows_pkt *p)
+check_packet(int dlt, const uint8_t *raw, const struct flows_pkt *p)
 {
 	static const uint8_t zero[12];
 	struct flows_key k;
@@ -46,9 +47,13 @@ check_packet(int dlt, const struct flows_pkt *p)
 	if (!p->has_ports)
 		FUZZ_CHECK(p->sport == 0 && p->dport == 0, "ports %u %u without has_ports", p->sport,
 		           p->dport);
-	if (dlt == FLOWS_DLT_LINUX_SLL || dlt == FLOWS_DLT_LINUX_SLL2)
-		FUZZ_CHECK(p->dir == FLOWS_TO_GUEST || p->dir == FLOWS_FROM_GUEST, "dir %d", p->dir);
-	else
+	if (dlt == FLOWS_DLT_LINUX_SLL || dlt == FLOWS_DLT_LINUX_SLL2) {
+		/* the packet type: 16 bits at 0 (v1) or 8 bits at 10 (v2) */
+		unsigned type = dlt == FLOWS_DLT_LINUX_SLL ? (unsigned)(raw[0] << 8 | raw[1]) : raw[10];
+		FUZZ_CHECK(type <= 4, "packet type %u parsed", type);
+		FUZZ_CHECK(p->dir == (type == 4 ? FLOWS_TO_GUEST : FLOWS_FROM_GUEST),
+		           "dir %d from packet type %u", p->dir, type);
+	} else
 		FUZZ_CHECK(p->dir == FLOWS_DIR_UNKNOWN, "dir %d from link type %d", p->dir, dlt);
 	flows_key_of(p, &k);
 	FUZZ_CHECK(k.family == p->family && k.proto == p->proto, "key differs from the packet");
@@ -141,7 +146,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		memcpy(pkt, data + at + 4, cap);
 		if (flows_parse(dlt, pkt, cap, wire, &p) == 0) {
-			check_packet(dlt, &p);
+			check_packet(dlt, pkt, &p);
 			flows_table_add(t, &p, now);
 		}
 		free(pkt);

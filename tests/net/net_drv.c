@@ -10,7 +10,8 @@
  *                                          the saved state goes to STATEFILE
  *   net_drv undo IF DIRS STATEFILE         lift it (STATEFILE may be "-")
  *   net_drv read IF                        throttle state read back
- *   net_drv flows IF SECONDS [MEM] [TOPN]  capture, then print the top flows
+ *   net_drv flows IF SECONDS [MEM] [TOPN]  capture, then print the top flows (in =
+ *                                          to the guest, out = from it) and totals
  *   net_drv rate TEXT                      parse a tc rate, print it back
  */
 #include <inttypes.h>
@@ -384,6 +385,7 @@ print_flows(struct flows_capture *c, uint64_t now, size_t topn)
 	struct flows_row rows[64];
 	struct flows_hints h;
 	struct flows_capture_stats cs;
+	struct flows_rate tot[FLOWS_NWINDOWS];
 	const struct flows_table *t = flows_capture_table(c);
 	size_t n, i;
 	char addr[64];
@@ -398,8 +400,13 @@ print_flows(struct flows_capture *c, uint64_t now, size_t topn)
 		for (int w = 0; w < FLOWS_NWINDOWS; w++)
 			printf(" bps%d=%.0f pps%d=%.1f", flows_window_seconds(w), r->rate[w].bps_in + r->rate[w].bps_out,
 			       flows_window_seconds(w), r->rate[w].pps_in + r->rate[w].pps_out);
-		printf(" out_pps2=%.1f in_pps2=%.1f\n", r->rate[FLOWS_W2S].pps_out, r->rate[FLOWS_W2S].pps_in);
+		printf(" out_pps2=%.1f in_pps2=%.1f out_bps10=%.0f in_bps10=%.0f local_port=%u\n",
+		       r->rate[FLOWS_W2S].pps_out, r->rate[FLOWS_W2S].pps_in, r->rate[FLOWS_W10S].bps_out,
+		       r->rate[FLOWS_W10S].bps_in, r->local_port);
 	}
+	flows_totals(t, now, tot);
+	printf("totals in_pps2=%.1f out_pps2=%.1f in_bps10=%.0f out_bps10=%.0f\n", tot[FLOWS_W2S].pps_in,
+	       tot[FLOWS_W2S].pps_out, tot[FLOWS_W10S].bps_in, tot[FLOWS_W10S].bps_out);
 	flows_hints(t, now, &h);
 	flows_capture_stats(c, &cs);
 	printf("hints=%s%s%s%s small_pps=%.0f fanout=%.0f smtp_flows=%u\n",

@@ -6,7 +6,11 @@
  * only on the test veths), so it cannot reach a real network by mistake.
  * Every mode is bounded in time, and the flood also in packet count.
  *
- *   net_send udp DST PORT PPS PAYLOAD SECONDS     paced UDP to one port
+ *   net_send udp DST PORT PPS PAYLOAD SECONDS [SRC]
+ *                                                 paced UDP to one port, from
+ *                                                 SRC (ADDR:PORT, ADDR or :PORT;
+ *                                                 default: any address, an
+ *                                                 ephemeral port)
  *   net_send spoof DSTNET SRCNET COUNT SECONDS    raw UDP, random source and
  *                                                 destination inside the nets,
  *                                                 random ports, 18-byte payload
@@ -132,10 +136,37 @@ dst_addr(const char *s, struct sockaddr_in *sa, int port)
 	return guard(ntohl(sa->sin_addr.s_addr));
 }
 
+/* SRC of mode udp: "ADDR:PORT", "ADDR" or ":PORT"; the address inside the test range. */
 static int
-mode_udp(char **argv)
+src_addr(const char *s, struct sockaddr_in *sa)
 {
-	struct sockaddr_in sa;
+	char buf[64], *colon;
+	int port = 0;
+
+	memset(sa, 0, sizeof *sa);
+	sa->sin_family = AF_INET;
+	snprintf(buf, sizeof buf, "%s", s);
+	colon = strchr(buf, ':');
+	if (colon != NULL) {
+		*colon = '\0';
+		port = atoi(colon + 1);
+		if (port <= 0 || port > 65535)
+			return die("udp: bad source port");
+	}
+	sa->sin_port = htons((uint16_t)port);
+	if (buf[0] == '\0')
+		return 0;
+	if (inet_pton(AF_INET, buf, &sa->sin_addr) != 1)
+		return die("udp: bad source address");
+	if (!in_test_net(ntohl(sa->sin_addr.s_addr)))
+		return die("udp: refusing a source outside 198.18.0.0/15");
+	return 0;
+}
+
+static int
+mode_udp(int argc, char **argv)
+{
+	struct sockaddr_in sa, src;
 	char payload[1472];
 	int port = atoi(argv[1]), size = atoi(argv[3]), fd;
 	double pps = atof(argv[2]), secs = atof(argv[4]), t0, t;
@@ -144,11 +175,15 @@ mode_udp(char **argv)
 	if (port <= 0 || port > 65535 || pps <= 0 || pps > 1e6 || size < 0 || size > 1472
 	    || secs <= 0 || secs > SECONDS_MAX)
 		return die("udp: bad PORT, PPS, PAYLOAD or SECONDS");
-	if (dst_addr(argv[0], &sa, port) != 0)
+	if (dst_addr(argv[0], &sa, port) != 0 || (argc > 5 && src_addr(argv[5], &src) != 0))
 		return 1;
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
 	if (fd < 0)
 		return die("udp: socket failed");
+	if (argc > 5 && bind(fd, (struct sockaddr *)&src, sizeof src) < 0) {
+		close(fd);
+		return die("udp: cannot bind the source address and port");
+	}
 	memset(payload, 'x', sizeof payload);
 	t0 = now_s();
 	while ((t = now_s()) - t0 < secs) {
@@ -310,8 +345,8 @@ mode_sink(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	if (argc == 7 && strcmp(argv[1], "udp") == 0)
-		return mode_udp(argv + 2);
+	if ((argc == 7 || argc == 8) && strcmp(argv[1], "udp") == 0)
+		return mode_udp(argc - 2, argv + 2);
 	if (argc == 6 && strcmp(argv[1], "spoof") == 0)
 		return mode_spoof(argv + 2);
 	if (argc == 4 && strcmp(argv[1], "scan") == 0)
@@ -320,7 +355,7 @@ main(int argc, char **argv)
 		return mode_smtp(argv + 2);
 	if (argc >= 5 && strcmp(argv[1], "sink") == 0)
 		return mode_sink(argc - 2, argv + 2);
-	fprintf(stderr, "usage: net_send udp DST PORT PPS PAYLOAD SECONDS | spoof DSTNET SRCNET COUNT SECONDS\n"
+	fprintf(stderr, "usage: net_send udp DST PORT PPS PAYLOAD SECONDS [SRC] | spoof DSTNET SRCNET COUNT SECONDS\n"
 	        "       | scan DSTNET N | smtp DST COUNT | sink ADDR SECONDS PORT...\n");
 	return 2;
 }

@@ -4,13 +4,18 @@
 #
 #   tests/net/run.sh DIR      DIR holds net_drv and net_send built from tests/net/*.c
 #
-# It makes a guest namespace dtnet-g<pid> and a veth pair: vif7.0 in this
-# namespace (dom0's side), eth0 in the guest's, with 198.18.7.1/24 and
-# 198.18.7.2/24 (the benchmarking range, which exists only on these veths).
-# Traffic flows only between the two ends; replies to the flood's spoofed
-# sources (198.19.0.0/16) are routed back into the veth. Every namespace,
-# veth, ifb and qdisc made here is removed on exit, also on failure or ^C.
-# Ends with "net: N passed, N failed"; exit status 0 only when none failed.
+# It makes two network namespaces: dom0's, dtnet-d<pid>, where the drivers
+# run, and the guest's, dtnet-g<pid>, with a veth pair between them: vif7.0
+# on dom0's side, eth0 on the guest's, with 198.18.7.1/24 and 198.18.7.2/24
+# (the benchmarking range, which exists only on these veths). dom0 also
+# holds 198.18.9.1 and 198.18.9.2, the "remote hosts" of the flow tests,
+# routed from the guest through the veth. Traffic flows only between the two
+# ends; replies to the flood's spoofed sources (198.19.0.0/16) are routed
+# back into the veth. Nothing is changed in the caller's namespace, so runs
+# do not clash with each other. Every namespace (with the veths, ifb devices
+# and qdiscs in it) and process made here is removed on exit, also on
+# failure or ^C. Ends with "net: N passed, N failed"; exit status 0 only when
+# none failed.
 
 set -u
 BIN=${1:?usage: tests/net/run.sh DIR-with-net_drv-and-net_send}
@@ -19,6 +24,9 @@ SEND=$(cd "$BIN" && pwd)/net_send
 VIF=vif7.0
 HOST=198.18.7.1
 GUEST=198.18.7.2
+REMOTE_TX=198.18.9.1     # sends to the guest (on dom0's side, behind the veth)
+REMOTE_RX=198.18.9.2     # the guest sends to it
+D=dtnet-d$$
 G=dtnet-g$$
 EVNS=dtnet-ev$$
 LIMIT=10mbit
@@ -28,8 +36,8 @@ fail=0
 
 ok() { pass=$((pass + 1)); echo "PASS: $*"; }
 bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-check() { # check CONDITION-EXIT-STATUS MESSAGE
-	if [ "$1" -eq 0 ]; then ok "$2"; else bad "$2"; fi
+check() { # check CONDITION-EXIT-STATUS MESSAGE; returns the condition's status
+	if [ "$1" -eq 0 ]; then ok "$2"; else bad "$2"; return 1; fi
 }
 finished=0
 finish() { finished=1; echo "net: $pass passed, $fail failed"; }
@@ -47,52 +55,52 @@ for tool in ip tc iperf3 python3 "$DRV" "$SEND"; do
 	fi
 done
 VIF2=vif7.1
-if ip link show "$VIF" >/dev/null 2>&1 || ip link show ifb-$VIF >/dev/null 2>&1 ||
-   ip link show "$VIF2" >/dev/null 2>&1 || ip link show ifb-$VIF2 >/dev/null 2>&1; then
-	echo "net: $VIF, $VIF2 or their ifb-* already exist here; not touching interfaces this test did not make"
-	finish
-	exit 1
-fi
 
 TMP=$(mktemp -d /tmp/dtnet.XXXXXX)
-made_veth=0
+
+# kill_ns NS: ends the processes this script started in its namespace NS
+kill_ns() {
+	ip netns pids "$1" 2>/dev/null | xargs -r kill 2>/dev/null
+}
 
 cleanup() {
 	for f in "$TMP"/*.pid; do
 		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
 	done
+	kill_ns "$G"; kill_ns "$D"; kill_ns "$EVNS"
 	wait 2>/dev/null
-	if [ "$made_veth" = 1 ]; then
-		ip link del "$VIF" 2>/dev/null      # also deletes its peer and the qdiscs on it
-		ip link del "ifb-$VIF" 2>/dev/null
-		ip link del "$VIF2" 2>/dev/null
-		ip link del "ifb-$VIF2" 2>/dev/null
-	fi
-	ip netns del "$G" 2>/dev/null
+	sleep 0.2
+	ip netns del "$G" 2>/dev/null       # takes eth0, and so the veth pairs, with it
+	ip netns del "$D" 2>/dev/null       # takes vif7.*, the ifb devices and every qdisc
 	ip netns del "$EVNS" 2>/dev/null
 	rm -rf "$TMP"
-	left=$(ip -br link 2>/dev/null | grep -E "^($VIF|ifb-$VIF|$VIF2|ifb-$VIF2)[ @]"; ip netns list | grep -E "^($G|$EVNS)( |$)")
+	left=$(ip netns list | grep -E "^($D|$G|$EVNS)( |$)")
 	[ -n "$left" ] && echo "net: cleanup left behind: $left"
 }
 trap 'rc=$?; cleanup; [ "$finished" = 1 ] || finish; exit $rc' EXIT
 trap 'echo "net: interrupted"; fail=$((fail + 1)); exit 130' INT TERM HUP
 
+DX="ip netns exec $D"
 GX="ip netns exec $G"
 
 setup() {
-	ip netns add "$G" || return 1
-	ip link add "$VIF" type veth peer name eth0 netns "$G" || return 1
-	made_veth=1
-	echo 1 > /proc/sys/net/ipv6/conf/$VIF/disable_ipv6
-	$GX sh -c 'echo 1 > /proc/sys/net/ipv6/conf/eth0/disable_ipv6;
-	           echo 1 > /proc/sys/net/ipv6/conf/lo/disable_ipv6;
-	           echo 0 > /proc/sys/net/ipv4/ip_forward' || return 1
-	ip addr add $HOST/24 dev "$VIF" && ip link set "$VIF" up || return 1
-	ip -n "$G" addr add $GUEST/24 dev eth0 && ip -n "$G" link set eth0 up &&
-		ip -n "$G" link set lo up || return 1
+	ip netns add "$D" && ip netns add "$G" || return 1
+	for ns in "$D" "$G"; do
+		ip netns exec "$ns" sh -c 'echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6;
+		    echo 1 > /proc/sys/net/ipv6/conf/lo/disable_ipv6; echo 0 > /proc/sys/net/ipv4/ip_forward;
+		    ip link set lo up' || return 1
+	done
+	ip -n "$D" link add "$VIF" type veth peer name eth0 netns "$G" || return 1
+	$DX sh -c "echo 1 > /proc/sys/net/ipv6/conf/$VIF/disable_ipv6" || return 1
+	$GX sh -c 'echo 1 > /proc/sys/net/ipv6/conf/eth0/disable_ipv6' || return 1
+	ip -n "$D" addr add $HOST/24 dev "$VIF" && ip -n "$D" link set "$VIF" up || return 1
+	ip -n "$G" addr add $GUEST/24 dev eth0 && ip -n "$G" link set eth0 up || return 1
+	# the remote hosts of the flow tests, on dom0's side of the veth
+	ip -n "$D" addr add $REMOTE_TX/32 dev lo && ip -n "$D" addr add $REMOTE_RX/32 dev lo || return 1
+	ip -n "$G" route add 198.18.9.0/24 via $HOST || return 1
 	# the flood's and the scan's addresses: to dom0 through the veth, and back
 	ip -n "$G" route add 198.19.0.0/16 via $HOST || return 1
-	ip route add 198.19.0.0/16 dev "$VIF" || return 1
+	ip -n "$D" route add 198.19.0.0/16 dev "$VIF" || return 1
 	$GX iperf3 -s -B $GUEST -D -I "$TMP/iperf.pid" >/dev/null || return 1
 	sleep 0.5
 }
@@ -120,12 +128,12 @@ EOF
 }
 
 test_counters() {
-	timeout 20 iperf3 -c $GUEST -t 1 >/dev/null 2>&1
-	timeout 20 iperf3 -c $GUEST -t 1 -R >/dev/null 2>&1
+	$DX timeout 20 iperf3 -c $GUEST -t 1 >/dev/null 2>&1
+	$DX timeout 20 iperf3 -c $GUEST -t 1 -R >/dev/null 2>&1
 	$GX "$SEND" udp $HOST 9 2000 100 1 >/dev/null
 	sleep 0.5
 	for side in host guest; do
-		if [ $side = host ]; then p="" i=$VIF; else p=$GX i=eth0; fi
+		if [ $side = host ]; then p=$DX i=$VIF; else p=$GX i=eth0; fi
 		n=0
 		until compare_stats "$p" $i; do   # a late ARP probe may land in between: retry
 			n=$((n + 1)); [ $n -ge 3 ] && break; sleep 1
@@ -133,8 +141,8 @@ test_counters() {
 		check $((n >= 3)) "counters of $i ($side side) equal the kernel's (ip -s -j link)"
 	done
 	# sysfs, the other view of the same counters
-	set -- $("$DRV" stats $VIF | tr ' ' '\n' | grep -E '^(rx|tx)_(bytes|packets)=' | cut -d= -f2)
-	[ "$1 $2 $3 $4" = "$(cat /sys/class/net/$VIF/statistics/rx_bytes /sys/class/net/$VIF/statistics/rx_packets /sys/class/net/$VIF/statistics/tx_bytes /sys/class/net/$VIF/statistics/tx_packets | tr '\n' ' ' | sed 's/ $//')" ]
+	set -- $($DX "$DRV" stats $VIF | tr ' ' '\n' | grep -E '^(rx|tx)_(bytes|packets)=' | cut -d= -f2)
+	[ "$1 $2 $3 $4" = "$($DX cat /sys/class/net/$VIF/statistics/rx_bytes /sys/class/net/$VIF/statistics/rx_packets /sys/class/net/$VIF/statistics/tx_bytes /sys/class/net/$VIF/statistics/tx_packets | tr '\n' ' ' | sed 's/ $//')" ]
 	check $? "counters of $VIF equal /sys/class/net/$VIF/statistics"
 }
 
@@ -152,7 +160,7 @@ test_events() {
 
 # mbps [-R]: TCP throughput to the guest (or from it with -R), Mbit/s at the receiver.
 mbps() {
-	timeout 30 iperf3 -c $GUEST -t 5 -O 1 -J "$@" > "$TMP/iperf.json" 2>/dev/null
+	$DX timeout 30 iperf3 -c $GUEST -t 5 -O 1 -J "$@" > "$TMP/iperf.json" 2>/dev/null
 	python3 -c 'import json,sys; print("%.2f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"] / 1e6))' "$TMP/iperf.json" 2>/dev/null || echo 0
 }
 
@@ -167,28 +175,28 @@ field() { tr ' ' '\n' < "$1" | grep "^$2=" | head -1 | cut -d= -f2; }
 test_shaping() {
 	base_to=$(mbps); base_from=$(mbps -R)
 	echo "  unshaped: to the guest $base_to Mbit/s, from the guest $base_from Mbit/s"
-	"$DRV" apply $VIF both $LIMIT "$TMP/state" > "$TMP/apply" 2>&1
+	$DX "$DRV" apply $VIF both $LIMIT "$TMP/state" > "$TMP/apply" 2>&1
 	check $? "throttle $VIF both ways to $LIMIT through libnl"
 	grep -q "to_guest=on to_guest_rate=$LIMIT_BPS " "$TMP/apply" && grep -q "from_guest=on from_guest_rate=$LIMIT_BPS " "$TMP/apply"
 	check $? "throttle read back from the kernel: $(grep -o 'to_guest_rate_text=[^ ]*\|from_guest_rate_text=[^ ]*' "$TMP/apply" | tr '\n' ' ')"
-	tc qdisc show dev $VIF | grep -q 'tbf d07: root' && tc qdisc show dev $VIF ingress | grep -q ingress &&
-		tc filter show dev $VIF ingress | grep -q "Egress Redirect to device ifb-$VIF" &&
-		tc qdisc show dev ifb-$VIF | grep -q 'tbf d07: root'
+	$DX tc qdisc show dev $VIF | grep -q 'tbf d07: root' && $DX tc qdisc show dev $VIF ingress | grep -q ingress &&
+		$DX tc filter show dev $VIF ingress | grep -q "Egress Redirect to device ifb-$VIF" &&
+		$DX tc qdisc show dev ifb-$VIF | grep -q 'tbf d07: root'
 	check $? "tc sees tbf on $VIF, ingress + u32 + mirred to ifb-$VIF, tbf on ifb-$VIF"
 	to=$(mbps); from=$(mbps -R)
 	within "$to" 10 15; check $? "shaped TCP to the guest: $to Mbit/s, within 15% of $LIMIT"
 	within "$from" 10 15; check $? "shaped TCP from the guest: $from Mbit/s, within 15% of $LIMIT"
 
-	"$DRV" apply $VIF both 40mbit "$TMP/state" > "$TMP/apply2" 2>&1
+	$DX "$DRV" apply $VIF both 40mbit "$TMP/state" > "$TMP/apply2" 2>&1
 	check $? "change the throttle in place to 40mbit"
 	to=$(mbps); from=$(mbps -R)
 	within "$to" 40 15; check $? "re-shaped TCP to the guest: $to Mbit/s, within 15% of 40mbit"
 	within "$from" 40 15; check $? "re-shaped TCP from the guest: $from Mbit/s, within 15% of 40mbit"
 
-	"$DRV" undo $VIF both "$TMP/state" > "$TMP/undo" 2>&1
+	$DX "$DRV" undo $VIF both "$TMP/state" > "$TMP/undo" 2>&1
 	check $? "lift the throttle"
-	! ip link show ifb-$VIF >/dev/null 2>&1 && [ -z "$(tc qdisc show dev $VIF ingress)" ] &&
-		tc qdisc show dev $VIF | grep -q '^qdisc noqueue 0: root'
+	! $DX ip link show ifb-$VIF >/dev/null 2>&1 && [ -z "$($DX tc qdisc show dev $VIF ingress)" ] &&
+		$DX tc qdisc show dev $VIF | grep -q '^qdisc noqueue 0: root'
 	check $? "undo removed the ifb and ingress qdisc and gave back the default root qdisc"
 	to=$(mbps); from=$(mbps -R)
 	above "$to" 200 && above "$from" 200
@@ -200,19 +208,19 @@ test_shaping() {
 restore_case() {
 	name=$1; shift
 	if [ "$#" -gt 0 ]; then
-		tc qdisc replace dev $VIF root "$@" 2>"$TMP/tcerr" || {
+		$DX tc qdisc replace dev $VIF root "$@" 2>"$TMP/tcerr" || {
 			echo "  skip $name: this kernel refuses it ($(cat "$TMP/tcerr"))"; return; }
 	fi
-	tc -j -d qdisc show dev $VIF > "$TMP/before"
+	$DX tc -j -d qdisc show dev $VIF > "$TMP/before"
 	rm -f "$TMP/state"
-	"$DRV" apply $VIF both 20mbit "$TMP/state" > "$TMP/apply" 2>&1 &&
+	$DX "$DRV" apply $VIF both 20mbit "$TMP/state" > "$TMP/apply" 2>&1 &&
 		grep -q '^root=tbf root_handle=d070000' "$TMP/apply" &&
-		"$DRV" undo $VIF both "$TMP/state" > /dev/null 2>&1
+		$DX "$DRV" undo $VIF both "$TMP/state" > /dev/null 2>&1
 	r=$?
-	tc -j -d qdisc show dev $VIF > "$TMP/after"
-	cmp -s "$TMP/before" "$TMP/after" && [ $r -eq 0 ] && ! ip link show ifb-$VIF >/dev/null 2>&1
+	$DX tc -j -d qdisc show dev $VIF > "$TMP/after"
+	cmp -s "$TMP/before" "$TMP/after" && [ $r -eq 0 ] && ! $DX ip link show ifb-$VIF >/dev/null 2>&1
 	check $? "pre-existing $name restored exactly by undo (tc -j qdisc show before = after)"
-	[ "$#" -gt 0 ] && tc qdisc del dev $VIF root 2>/dev/null
+	[ "$#" -gt 0 ] && $DX tc qdisc del dev $VIF root 2>/dev/null
 	rm -f "$TMP/state"
 }
 
@@ -226,60 +234,60 @@ test_restore() {
 	restore_case "fq_codel 3:" handle 3: fq_codel limit 1234 flows 512
 
 	# refusals leave everything as it was
-	tc qdisc replace dev $VIF root handle 1: htb default 10 &&
-		tc class add dev $VIF parent 1: classid 1:10 htb rate 5mbit
-	tc -j qdisc show dev $VIF > "$TMP/before"
-	"$DRV" apply $VIF both 20mbit "$TMP/state" > "$TMP/out" 2>&1
+	$DX tc qdisc replace dev $VIF root handle 1: htb default 10 &&
+		$DX tc class add dev $VIF parent 1: classid 1:10 htb rate 5mbit
+	$DX tc -j qdisc show dev $VIF > "$TMP/before"
+	$DX "$DRV" apply $VIF both 20mbit "$TMP/state" > "$TMP/out" 2>&1
 	r=$?
-	tc -j qdisc show dev $VIF > "$TMP/after"
+	$DX tc -j qdisc show dev $VIF > "$TMP/after"
 	[ $r -ne 0 ] && cmp -s "$TMP/before" "$TMP/after" && grep -q "classes" "$TMP/out"
 	check $? "htb with classes refused, nothing changed: $(sed 's/^net_drv: apply: //' "$TMP/out")"
-	tc qdisc del dev $VIF root
-	tc qdisc add dev $VIF ingress
-	tc -j qdisc show dev $VIF > "$TMP/before"
-	"$DRV" apply $VIF both 20mbit "$TMP/state" > "$TMP/out" 2>&1
+	$DX tc qdisc del dev $VIF root
+	$DX tc qdisc add dev $VIF ingress
+	$DX tc -j qdisc show dev $VIF > "$TMP/before"
+	$DX "$DRV" apply $VIF both 20mbit "$TMP/state" > "$TMP/out" 2>&1
 	r=$?
-	tc -j qdisc show dev $VIF > "$TMP/after"
-	[ $r -ne 0 ] && cmp -s "$TMP/before" "$TMP/after" && ! ip link show ifb-$VIF >/dev/null 2>&1
+	$DX tc -j qdisc show dev $VIF > "$TMP/after"
+	[ $r -ne 0 ] && cmp -s "$TMP/before" "$TMP/after" && ! $DX ip link show ifb-$VIF >/dev/null 2>&1
 	check $? "foreign ingress qdisc refused, nothing changed: $(sed 's/^net_drv: apply: //' "$TMP/out")"
-	tc qdisc del dev $VIF ingress
+	$DX tc qdisc del dev $VIF ingress
 	rm -f "$TMP/state"
 
 	# the saved state lost (domtop restarted): undo still cleans up
-	"$DRV" apply $VIF both 20mbit "$TMP/state" > /dev/null 2>&1 &&
-		"$DRV" undo $VIF both - > /dev/null 2>&1 &&
-		! ip link show ifb-$VIF >/dev/null 2>&1 && [ -z "$(tc qdisc show dev $VIF ingress)" ] &&
-		tc qdisc show dev $VIF | grep -q '^qdisc noqueue 0: root'
+	$DX "$DRV" apply $VIF both 20mbit "$TMP/state" > /dev/null 2>&1 &&
+		$DX "$DRV" undo $VIF both - > /dev/null 2>&1 &&
+		! $DX ip link show ifb-$VIF >/dev/null 2>&1 && [ -z "$($DX tc qdisc show dev $VIF ingress)" ] &&
+		$DX tc qdisc show dev $VIF | grep -q '^qdisc noqueue 0: root'
 	check $? "undo without the saved state removes everything domtop made"
 	rm -f "$TMP/state"
 }
 
 # A vif that vanishes while throttled (guest reboot) and comes back.
 test_vif_lifecycle() {
-	ip link add "$VIF2" type veth peer name eth1 netns "$G" && ip link set "$VIF2" up || {
+	ip -n "$D" link add "$VIF2" type veth peer name eth1 netns "$G" && ip -n "$D" link set "$VIF2" up || {
 		bad "cannot make $VIF2"; return; }
 	rm -f "$TMP/state2"
-	"$DRV" apply $VIF2 both 5mbit "$TMP/state2" > /dev/null 2>&1
+	$DX "$DRV" apply $VIF2 both 5mbit "$TMP/state2" > /dev/null 2>&1
 	check $? "throttle $VIF2"
-	ip link del "$VIF2"
-	ip link show ifb-$VIF2 >/dev/null 2>&1
+	ip -n "$D" link del "$VIF2"
+	$DX ip link show ifb-$VIF2 >/dev/null 2>&1
 	check $? "the kernel keeps ifb-$VIF2 after $VIF2 is deleted (why undo must clean it)"
-	ip link add "$VIF2" type veth peer name eth1 netns "$G" && ip link set "$VIF2" up
+	ip -n "$D" link add "$VIF2" type veth peer name eth1 netns "$G" && ip -n "$D" link set "$VIF2" up
 	rm -f "$TMP/state2"
-	"$DRV" apply $VIF2 both 6mbit "$TMP/state2" > "$TMP/apply" 2>&1 &&
+	$DX "$DRV" apply $VIF2 both 6mbit "$TMP/state2" > "$TMP/apply" 2>&1 &&
 		grep -q '^from_guest=on from_guest_rate=6000000 ' "$TMP/apply" &&
 		grep -q '^to_guest=on to_guest_rate=6000000 ' "$TMP/apply"
 	check $? "throttle re-applied to a re-created $VIF2 (stale ifb replaced)"
-	ip link del "$VIF2"
-	"$DRV" undo $VIF2 both "$TMP/state2" > /dev/null 2>&1 && ! ip link show ifb-$VIF2 >/dev/null 2>&1
+	ip -n "$D" link del "$VIF2"
+	$DX "$DRV" undo $VIF2 both "$TMP/state2" > /dev/null 2>&1 && ! $DX ip link show ifb-$VIF2 >/dev/null 2>&1
 	check $? "undo on a vanished $VIF2 deletes its ifb"
 }
 
 # ---- flows ----
 
 test_flows() {
-	"$SEND" sink $HOST 14 5001 5002 5003 & echo $! > "$TMP/sink.pid"
-	"$DRV" flows $VIF 9 > "$TMP/flows" 2>&1 & cap=$!
+	$DX "$SEND" sink $HOST 14 5001 5002 5003 & echo $! > "$TMP/sink.pid"
+	$DX "$DRV" flows $VIF 9 > "$TMP/flows" 2>&1 & cap=$!
 	sleep 0.5
 	senders=""
 	for pr in "5001 100" "5002 200" "5003 400"; do
@@ -299,13 +307,14 @@ test_flows() {
 		check $? "flow udp $HOST:$1 listed at ${pps:-?} packets/s (sent $2), ${bps:-?} bit/s over 10 s (sent $want_bps)"
 	done
 	top3=$(grep '^flow=' "$TMP/flows" | head -3 | sed 's/ .*//;s/flow=//' | sort -u)
-	[ "$top3" = "$HOST" ] && [ "$(grep '^flow=' "$TMP/flows" | head -3 | grep -o 'port=[0-9]*' | tr '\n' ' ')" = "port=5003 port=5002 port=5001 " ]
-	check $? "the three generated flows are the top three, in rate order"
+	[ "$top3" = "$HOST" ] && [ "$(grep '^flow=' "$TMP/flows" | head -3 | cut -d' ' -f2 | tr '\n' ' ')" = "port=5003 port=5002 port=5001 " ]
+	check $? "the three generated flows are the top three, in rate order" ||
+		grep '^flow=' "$TMP/flows" | cut -d' ' -f1-5 | sed 's/^/  /'
 	grep -q '^hints=none' "$TMP/flows"
 	check $? "no abuse hint for plain UDP at 700 packets/s"
 	kill "$(cat "$TMP/sink.pid")" 2>/dev/null; rm -f "$TMP/sink.pid"
 
-	"$DRV" flows $VIF 5 > "$TMP/hints" 2>&1 & cap=$!
+	$DX "$DRV" flows $VIF 5 > "$TMP/hints" 2>&1 & cap=$!
 	sleep 0.5
 	$GX "$SEND" scan 198.19.1.0/24 250 > /dev/null
 	$GX "$SEND" smtp $HOST 3 > /dev/null
@@ -315,9 +324,64 @@ test_flows() {
 	check $? "abuse hints for a scan of 250 hosts and SMTP: $(grep '^hints=' "$TMP/hints")"
 }
 
+# flow_field FILE ADDR PORT KEY: KEY of the flow listed with remote end ADDR:PORT (udp)
+flow_field() {
+	grep "^flow=$2 port=$3 proto=udp " "$1" | head -1 | tr ' ' '\n' | grep "^$4=" | cut -d= -f2
+}
+
+# Traffic both ways at known rates, from and to known ports: each flow is
+# listed once, in its own direction, with the remote end as the guest sees
+# it (the sender's address and port for traffic to the guest, the receiver's
+# for traffic from it) and the guest's port beside it.
+test_flows_both_ways() {
+	$GX "$SEND" sink $GUEST 14 6001 & echo $! > "$TMP/gsink.pid"
+	$DX "$SEND" sink $REMOTE_RX 14 6002 & echo $! > "$TMP/dsink.pid"
+	$DX "$DRV" flows $VIF 9 > "$TMP/both" 2>&1 & cap=$!
+	sleep 0.5
+	$DX "$SEND" udp $GUEST 6001 100 200 11 $REMOTE_TX:7001 > /dev/null & s1=$!
+	$GX "$SEND" udp $REMOTE_RX 6002 200 200 11 $GUEST:7002 > /dev/null & s2=$!
+	wait $cap
+	check $? "capture on $VIF for 9 s, UDP both ways"
+	wait $s1 $s2
+	kill "$(cat "$TMP/gsink.pid")" "$(cat "$TMP/dsink.pid")" 2>/dev/null; rm -f "$TMP/gsink.pid" "$TMP/dsink.pid"
+	bytes=228    # IP length: 20 + 8 + 200
+	# dom0 -> guest: 100/s from 198.18.9.1:7001 to the guest's port 6001
+	f=$TMP/both a=$REMOTE_TX p=7001
+	in=$(flow_field $f $a $p in_pps2) out=$(flow_field $f $a $p out_pps2)
+	bin=$(flow_field $f $a $p in_bps10) lp=$(flow_field $f $a $p local_port)
+	[ -n "$in" ] && within "$in" 100 10 && [ "$out" = 0.0 ] && within "${bin:-0}" $((100 * bytes * 8)) 10 &&
+		[ "$lp" = 6001 ]
+	check $? "to the guest: flow $a:$p udp listed IN at ${in:-?} packets/s (sent 100), OUT ${out:-?}, ${bin:-?} bit/s IN over 10 s (sent $((100 * bytes * 8))), guest port ${lp:-?} (6001)"
+	# guest -> dom0: 200/s from the guest's port 7002 to 198.18.9.2:6002
+	a=$REMOTE_RX p=6002
+	in=$(flow_field $f $a $p in_pps2) out=$(flow_field $f $a $p out_pps2)
+	bout=$(flow_field $f $a $p out_bps10) lp=$(flow_field $f $a $p local_port)
+	[ -n "$out" ] && within "$out" 200 10 && [ "$in" = 0.0 ] && within "${bout:-0}" $((200 * bytes * 8)) 10 &&
+		[ "$lp" = 7002 ]
+	check $? "from the guest: flow $a:$p udp listed OUT at ${out:-?} packets/s (sent 200), IN ${in:-?}, ${bout:-?} bit/s OUT over 10 s (sent $((200 * bytes * 8))), guest port ${lp:-?} (7002)"
+	! grep -q "^flow=$GUEST " "$f" && [ "$(grep -c '^flow=' "$f")" = 2 ]
+	check $? "exactly these two flows, and none with the guest itself as the remote end: $(grep '^flow=' "$f" | cut -d' ' -f1-3 | tr '\n' ' ')"
+	set -- $(grep '^totals ' "$f" | tr ' ' '\n' | grep -E '^(in|out)_pps2=' | cut -d= -f2)
+	[ $# = 2 ] && within "$1" 100 10 && within "$2" 200 10
+	check $? "totals: ${1:-?} packets/s to the guest (sent 100), ${2:-?} from it (sent 200)"
+}
+
+# The vif of an open capture is deleted (the guest shut down): the capture says so.
+test_capture_vanishes() {
+	ip -n "$D" link add "$VIF2" type veth peer name eth1 netns "$G" && ip -n "$D" link set "$VIF2" up || {
+		bad "cannot make $VIF2"; return; }
+	$DX "$DRV" flows $VIF2 6 > "$TMP/gone" 2>&1 & cap=$!
+	sleep 1
+	ip -n "$D" link del "$VIF2"
+	wait $cap
+	r=$?
+	[ $r -ne 0 ] && grep -q "capture on $VIF2 stopped: " "$TMP/gone"
+	check $? "a capture whose vif is deleted stops and says why: $(grep 'stopped' "$TMP/gone" | sed 's/^net_drv: read: //')"
+}
+
 test_flood() {
 	for mem in 33554432 4194304; do
-		"$DRV" flows $VIF 8 $mem 3 > "$TMP/flood" 2>&1 & cap=$!
+		$DX "$DRV" flows $VIF 8 $mem 3 > "$TMP/flood" 2>&1 & cap=$!
 		sleep 0.5
 		$GX "$SEND" spoof 198.19.0.0/16 198.19.0.0/16 1500000 6 > "$TMP/sent"
 		wait $cap
@@ -341,6 +405,8 @@ test_shaping
 test_restore
 test_vif_lifecycle
 test_flows
+test_flows_both_ways
+test_capture_vanishes
 test_flood
 finish
 [ "$fail" -eq 0 ]

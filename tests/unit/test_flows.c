@@ -53,6 +53,23 @@ sll(struct pktbuf *p, unsigned pkttype, unsigned proto)
 	p->n = 16;
 }
 
+/* Linux cooked v2 (what libpcap's "any" device gives): protocol, ifindex, packet type. */
+static void
+sll2(struct pktbuf *p, unsigned pkttype, unsigned proto, unsigned ifindex)
+{
+	memset(p, 0, sizeof *p);
+	put16(p->b, proto);
+	p->b[4] = (uint8_t)(ifindex >> 24);
+	p->b[5] = (uint8_t)(ifindex >> 16);
+	p->b[6] = (uint8_t)(ifindex >> 8);
+	p->b[7] = (uint8_t)ifindex;
+	put16(p->b + 8, 1);        /* ARPHRD_ETHER */
+	p->b[10] = (uint8_t)pkttype;
+	p->b[11] = 6;
+	memset(p->b + 12, 0xbb, 6);
+	p->n = 20;
+}
+
 static void
 vlan(struct pktbuf *p, unsigned inner)
 {
@@ -161,6 +178,146 @@ test_parse_sll_direction(void **state)
 	assert_memory_equal(k.addr, "\xcb\x00\x71\x09", 4);   /* remote = destination */
 	assert_int_equal(k.port, 25);
 	assert_int_equal(k.proto, IPPROTO_TCP);
+}
+
+/* One datagram each way between dom0 (198.18.7.1) and the guest (198.18.7.2). */
+static void
+test_parse_sll2_direction(void **state)
+{
+	struct pktbuf p;
+	struct flows_pkt o;
+	struct flows_key k;
+
+	(void)state;
+	sll2(&p, 4, 0x0800, 7);    /* outgoing: dom0 sent it on the vif, to the guest */
+	ip4(&p, 5, IPPROTO_UDP, "198.18.7.1", "198.18.7.2", 7001, 6001, 200, 0);
+	assert_int_equal(parse(FLOWS_DLT_LINUX_SLL2, &p, p.n, &o), 0);
+	assert_int_equal(o.dir, FLOWS_TO_GUEST);
+	assert_int_equal(o.family, 4);
+	assert_int_equal(o.proto, IPPROTO_UDP);
+	assert_int_equal(o.len, 20 + 8 + 200);
+	assert_int_equal(o.sport, 7001);
+	assert_int_equal(o.dport, 6001);
+	flows_key_of(&o, &k);
+	assert_memory_equal(k.addr, "\xc6\x12\x07\x01", 4);   /* remote = the source */
+	assert_int_equal(k.port, 7001);
+	assert_int_equal(k.proto, IPPROTO_UDP);
+
+	sll2(&p, 0, 0x0800, 7);    /* to us: dom0 received it on the vif, from the guest */
+	ip4(&p, 5, IPPROTO_UDP, "198.18.7.2", "198.18.7.1", 7002, 6002, 200, 0);
+	assert_int_equal(parse(FLOWS_DLT_LINUX_SLL2, &p, p.n, &o), 0);
+	assert_int_equal(o.dir, FLOWS_FROM_GUEST);
+	flows_key_of(&o, &k);
+	assert_memory_equal(k.addr, "\xc6\x12\x07\x01", 4);   /* remote = the destination */
+	assert_int_equal(k.port, 6002);
+
+	/* broadcast, multicast, to another host: all received, so from the guest */
+	for (unsigned t = 1; t <= 3; t++) {
+		sll2(&p, t, 0x0800, 7);
+		ip4(&p, 5, IPPROTO_UDP, "198.18.7.2", "198.18.7.255", 68, 67, 0, 0);
+		assert_int_equal(parse(FLOWS_DLT_LINUX_SLL2, &p, p.n, &o), 0);
+		assert_int_equal(o.dir, FLOWS_FROM_GUEST);
+	}
+
+	/* IPv6, outgoing: the remote end is the source, 2001:db8::1 */
+	sll2(&p, 4, 0x86dd, 7);
+	ip6(&p, IPPROTO_TCP, 20);
+	put16(p.b + p.n, 443);
+	put16(p.b + p.n + 2, 50000);
+	p.n += 20;
+	assert_int_equal(parse(FLOWS_DLT_LINUX_SLL2, &p, p.n, &o), 0);
+	assert_int_equal(o.dir, FLOWS_TO_GUEST);
+	assert_int_equal(o.family, 6);
+	flows_key_of(&o, &k);
+	assert_int_equal(k.port, 443);
+	assert_int_equal(k.addr[15], 1);
+}
+
+static void
+test_parse_sll2_hostile(void **state)
+{
+	struct pktbuf p;
+	struct flows_pkt o;
+
+	(void)state;
+	sll2(&p, 4, 0x0800, 7);
+	ip4(&p, 5, IPPROTO_TCP, "192.0.2.1", "192.0.2.2", 80, 8080, 0, 0);
+	assert_int_equal(parse(FLOWS_DLT_LINUX_SLL2, &p, 0, &o), -1);
+	assert_int_equal(parse(FLOWS_DLT_LINUX_SLL2, &p, 10, &o), -1);        /* no packet type */
+	assert_int_equal(parse(FLOWS_DLT_LINUX_SLL2, &p, 19, &o), -1);        /* header cut */
+	assert_int_equal(parse(FLOWS_DLT_LINUX_SLL2, &p, 20, &o), -1);        /* no IP */
+	assert_int_equal(parse(FLOWS_DLT_LINUX_SLL2, &p, 20 + 19, &o), -1);   /* short IP header */
+	assert_int_equal(parse(FLOWS_DLT_LINUX_SLL2, &p, 20 + 20, &o), 0);    /* no room for ports */
+	assert_false(o.has_ports);
+	assert_int_equal(o.sport, 0);
+	assert_int_equal(o.dir, FLOWS_TO_GUEST);
+	assert_int_equal(parse(FLOWS_DLT_LINUX_SLL2, &p, 20 + 23, &o), 0);
+	assert_false(o.has_ports);
+	assert_int_equal(parse(FLOWS_DLT_LINUX_SLL2, &p, 20 + 24, &o), 0);
+	assert_true(o.has_ports);
+	assert_int_equal(o.dport, 8080);
+
+	/* packet types that say nothing about the guest: loopback, user, kernel, unknown */
+	for (unsigned t = 5; t < 256; t++) {
+		p.b[10] = (uint8_t)t;
+		assert_int_equal(parse(FLOWS_DLT_LINUX_SLL2, &p, p.n, &o), -1);
+	}
+	/* the same in cooked v1, where the type is 16 bits */
+	sll(&p, 5, 0x0800);
+	ip4(&p, 5, IPPROTO_TCP, "192.0.2.1", "192.0.2.2", 80, 8080, 0, 0);
+	assert_int_equal(parse(FLOWS_DLT_LINUX_SLL, &p, p.n, &o), -1);
+	put16(p.b, 0x104);         /* 4 in the low byte is still not outgoing */
+	assert_int_equal(parse(FLOWS_DLT_LINUX_SLL, &p, p.n, &o), -1);
+	put16(p.b, 4);
+	assert_int_equal(parse(FLOWS_DLT_LINUX_SLL, &p, p.n, &o), 0);
+	assert_int_equal(o.dir, FLOWS_TO_GUEST);
+
+	/* not IP: ARP, and an IPv6 header under the IPv4 protocol */
+	sll2(&p, 0, 0x0806, 7);
+	p.n += 28;
+	assert_int_equal(parse(FLOWS_DLT_LINUX_SLL2, &p, p.n, &o), -1);
+	sll2(&p, 0, 0x0800, 7);
+	ip6(&p, IPPROTO_UDP, 8);
+	assert_int_equal(parse(FLOWS_DLT_LINUX_SLL2, &p, p.n, &o), -1);
+}
+
+/* A tag libpcap put back into a cooked header (protocol 0x8100, then TCI and the type). */
+static void
+test_parse_sll2_vlan(void **state)
+{
+	struct pktbuf p;
+	struct flows_pkt o;
+	struct flows_key k;
+
+	(void)state;
+	sll2(&p, 4, 0x8100, 7);
+	vlan(&p, 0x0800);
+	ip4(&p, 5, IPPROTO_UDP, "203.0.113.5", "10.0.0.2", 53, 41000, 40, 0);
+	assert_int_equal(parse(FLOWS_DLT_LINUX_SLL2, &p, p.n, &o), 0);
+	assert_int_equal(o.dir, FLOWS_TO_GUEST);
+	flows_key_of(&o, &k);
+	assert_memory_equal(k.addr, "\xcb\x00\x71\x05", 4);
+	assert_int_equal(k.port, 53);
+
+	sll2(&p, 3, 0x88a8, 7);    /* two tags, received */
+	vlan(&p, 0x8100);
+	vlan(&p, 0x0800);
+	ip4(&p, 5, IPPROTO_TCP, "10.0.0.2", "203.0.113.5", 41000, 25, 0, 0);
+	assert_int_equal(parse(FLOWS_DLT_LINUX_SLL2, &p, p.n, &o), 0);
+	assert_int_equal(o.dir, FLOWS_FROM_GUEST);
+	flows_key_of(&o, &k);
+	assert_int_equal(k.port, 25);
+
+	sll2(&p, 0, 0x8100, 7);    /* three tags: not followed */
+	vlan(&p, 0x8100);
+	vlan(&p, 0x8100);
+	vlan(&p, 0x0800);
+	ip4(&p, 5, IPPROTO_TCP, "10.0.0.2", "203.0.113.5", 41000, 25, 0, 0);
+	assert_int_equal(parse(FLOWS_DLT_LINUX_SLL2, &p, p.n, &o), -1);
+
+	sll2(&p, 0, 0x8100, 7);    /* tag cut short */
+	p.n += 2;
+	assert_int_equal(parse(FLOWS_DLT_LINUX_SLL2, &p, p.n, &o), -1);
 }
 
 static void
@@ -485,6 +642,79 @@ test_rates_short_capture(void **state)
 	flows_table_free(t);
 }
 
+/* Feeds one cooked v2 UDP datagram to the table. */
+static void
+add_sll2(struct flows_table *t, unsigned pkttype, const char *src, const char *dst, unsigned sport,
+         unsigned dport, unsigned payload, uint64_t now)
+{
+	struct pktbuf p;
+	struct flows_pkt o;
+
+	sll2(&p, pkttype, 0x0800, 7);
+	ip4(&p, 5, IPPROTO_UDP, src, dst, sport, dport, payload, 0);
+	assert_int_equal(parse(FLOWS_DLT_LINUX_SLL2, &p, p.n, &o), 0);
+	flows_table_add(t, &o, now);
+}
+
+/*
+ * Traffic both ways between dom0 and the guest, through the parser: each
+ * flow is listed with the remote end (dom0's address and port), its own
+ * direction, and the guest's port; and both halves of one conversation are
+ * one flow.
+ */
+static void
+test_table_both_directions(void **state)
+{
+	struct flows_table *t;
+	struct flows_row rows[4];
+	struct flows_rate tot[FLOWS_NWINDOWS];
+	struct err e;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(flows_table_new(&t, FLOWS_MEM_MIN, &e), 0);
+	for (int ms = 0; ms < 10000; ms++) {
+		if (ms % 10 == 0)      /* dom0 7001 -> guest 6001, 100/s */
+			add_sll2(t, 4, "198.18.7.1", "198.18.7.2", 7001, 6001, 200, MS(ms));
+		if (ms % 5 == 0)       /* guest 7002 -> dom0 6002, 200/s */
+			add_sll2(t, 0, "198.18.7.2", "198.18.7.1", 7002, 6002, 200, MS(ms));
+	}
+	n = flows_top(t, S(10), FLOWS_W10S, rows, 4);
+	assert_int_equal(n, 2);
+	assert_memory_equal(rows[0].key.addr, "\xc6\x12\x07\x01", 4);
+	assert_int_equal(rows[0].key.port, 6002);
+	assert_int_equal(rows[0].local_port, 7002);
+	assert_float_equal(rows[0].rate[FLOWS_W10S].pps_out, 200, 0.01);
+	assert_float_equal(rows[0].rate[FLOWS_W10S].pps_in, 0, 0.01);
+	assert_float_equal(rows[0].rate[FLOWS_W10S].bps_out, 200.0 * 228 * 8, 1);
+	assert_memory_equal(rows[1].key.addr, "\xc6\x12\x07\x01", 4);
+	assert_int_equal(rows[1].key.port, 7001);
+	assert_int_equal(rows[1].local_port, 6001);
+	assert_float_equal(rows[1].rate[FLOWS_W10S].pps_in, 100, 0.01);
+	assert_float_equal(rows[1].rate[FLOWS_W10S].pps_out, 0, 0.01);
+	assert_float_equal(rows[1].rate[FLOWS_W10S].bps_in, 100.0 * 228 * 8, 1);
+	flows_totals(t, S(10), tot);
+	assert_float_equal(tot[FLOWS_W10S].pps_in, 100, 0.01);
+	assert_float_equal(tot[FLOWS_W10S].pps_out, 200, 0.01);
+	flows_table_free(t);
+
+	/* a request and its replies: one flow, counted each way */
+	assert_int_equal(flows_table_new(&t, FLOWS_MEM_MIN, &e), 0);
+	for (int ms = 0; ms < 4000; ms += 10) {
+		add_sll2(t, 0, "10.0.0.2", "203.0.113.9", 40000, 53, 30, MS(ms));
+		add_sll2(t, 4, "203.0.113.9", "10.0.0.2", 53, 40000, 300, MS(ms + 1));
+	}
+	assert_int_equal(flows_top(t, S(4), FLOWS_W2S, rows, 4), 1);
+	assert_memory_equal(rows[0].key.addr, "\xcb\x00\x71\x09", 4);
+	assert_int_equal(rows[0].key.port, 53);
+	assert_int_equal(rows[0].local_port, 40000);
+	assert_float_equal(rows[0].rate[FLOWS_W2S].pps_in, 100, 0.01);
+	assert_float_equal(rows[0].rate[FLOWS_W2S].pps_out, 100, 0.01);
+	assert_float_equal(rows[0].rate[FLOWS_W2S].bps_in, 100.0 * 328 * 8, 1);
+	assert_float_equal(rows[0].rate[FLOWS_W2S].bps_out, 100.0 * 58 * 8, 1);
+	flows_table_free(t);
+}
+
 static void
 test_top_order(void **state)
 {
@@ -579,12 +809,45 @@ test_names(void **state)
 	assert_string_equal(buf, "2001:db8::1");
 }
 
+/* Captures that cannot open say why (without root: that root is needed). */
+static void
+test_capture_errors(void **state)
+{
+	struct flows_capture *c = (struct flows_capture *)1;
+	struct flows_opts o;
+	struct err e;
+
+	(void)state;
+	flows_opts_default(&o);
+	assert_int_equal(o.mem_bytes, FLOWS_MEM_DEFAULT);
+	assert_int_equal(o.snaplen, FLOWS_SNAPLEN);
+	o.mem_bytes = 1u << 20;
+	assert_int_equal(flows_capture_open(&c, "lo", &o, &e), -1);
+	assert_null(c);
+	assert_non_null(strstr(e.msg, "too small for a capture"));
+
+	flows_opts_default(&o);
+	assert_int_equal(flows_capture_open(&c, "dtnoif0", &o, &e), -1);
+	assert_null(c);
+	assert_true(strstr(e.msg, "dtnoif0: no such interface") != NULL
+	            || strstr(e.msg, "permission denied") != NULL);
+	assert_int_equal(flows_capture_open(&c, "lo", &o, &e), -1);   /* not Ethernet */
+	assert_true(strstr(e.msg, "link type 772 is not supported") != NULL
+	            || strstr(e.msg, "permission denied") != NULL);
+	assert_int_equal(flows_capture_open(&c, "a-name-longer-than-ifnamsiz", &o, &e), -1);
+	assert_non_null(strstr(e.msg, "too long"));
+	flows_capture_close(NULL);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_ipv4_ethernet),
 		cmocka_unit_test(test_parse_sll_direction),
+		cmocka_unit_test(test_parse_sll2_direction),
+		cmocka_unit_test(test_parse_sll2_hostile),
+		cmocka_unit_test(test_parse_sll2_vlan),
 		cmocka_unit_test(test_parse_vlan),
 		cmocka_unit_test(test_parse_ipv6_extensions),
 		cmocka_unit_test(test_parse_hostile_ipv4),
@@ -593,9 +856,11 @@ main(void)
 		cmocka_unit_test(test_table_evicts_least_recent),
 		cmocka_unit_test(test_rates_over_windows),
 		cmocka_unit_test(test_rates_short_capture),
+		cmocka_unit_test(test_table_both_directions),
 		cmocka_unit_test(test_top_order),
 		cmocka_unit_test(test_hints),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_capture_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
