@@ -6,6 +6,13 @@
  * mapped to dom0 names and backend tasks by xen_vif.c and xen_vbd.c; the
  * libraries log to a file through xen_log.c, never to the terminal.
  *
+ * vifs are the kernel's, through vifnet.h as for the demo host's bound vifs:
+ * one RTM_GETSTATS dump per sample gives every vif's counters, throttles are
+ * tbf and ifb qdiscs set with libnl, link events come from the same socket.
+ * Only when netlink fails do the vif counters come from libxenstat (its
+ * /proc/net/dev parsing, about 400 times slower at 2000 interfaces); the log
+ * file says so, and says when netlink works again.
+ *
  * Domains come and go between and during samples: a domain that libxl no
  * longer finds is left out of the sample; one that exists but cannot be read
  * completely is kept with what could be read (its state says dying when Xen
@@ -15,6 +22,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -27,6 +35,8 @@
 
 #include "backend/hv.h"
 #include "backend/str.h"
+#include "backend/vifnet.h"
+#include "backend/xen_console.h"
 #include "backend/xen_log.h"
 #include "backend/xen_map.h"
 #include "backend/xen_probe.h"
@@ -39,6 +49,7 @@
 #define XEN_WEIGHT_MIN     1
 #define XEN_WEIGHT_MAX     65535
 #define XEN_READ_MAX_DEVS  64      /* vifs or vbds listed by read_domain */
+#define XEN_NET_RETRY_NS   (30ULL * 1000000000ULL)   /* opening netlink again after a failure */
 
 struct xen {
 	struct hv hv;                 /* first: hv->priv points back here */
@@ -50,6 +61,10 @@ struct xen {
 	struct xen_vbdcache vbds;
 	struct xen_vbd_key *vbd_keys; /* scratch, reused across samples */
 	size_t cap_vbd_keys;
+	struct vifnet *vn;            /* NULL while netlink cannot be opened */
+	uint64_t vn_retry_ns;         /* when to try opening it again */
+	bool net_fallback;            /* vif counters from libxenstat now (logged once) */
+	int links_seen;               /* link events a sample took, for the next link_events */
 };
 
 static uint64_t
@@ -152,9 +167,12 @@ xen_maxmem_kb(unsigned long long bytes)
 	return bytes == (unsigned long long)-1 ? 0 : bytes / 1024;
 }
 
-/* The vifs of a domain: one row per devid (an HVM vif and its -emu tap add up). */
+/*
+ * The fallback: libxenstat's vifs of a domain, one row per devid (an HVM vif
+ * and its -emu tap add up); no throttle state without netlink.
+ */
 static void
-xen_fill_vifs(struct xen *x, struct sample_domain *d, xenstat_domain *xd, uint64_t now)
+xen_fill_vifs_xenstat(struct xen *x, struct sample_domain *d, xenstat_domain *xd, uint64_t now)
 {
 	unsigned n = xenstat_domain_num_networks(xd);
 	size_t used = 0;
@@ -171,8 +189,34 @@ xen_fill_vifs(struct xen *x, struct sample_domain *d, xenstat_domain *xd, uint64
 			v = &d->vifs[used++];
 			v->devid = xenstat_network_id(net);
 			xen_vif_name(&x->vifs, x->xs, d->domid, v->devid, now, v->ifname, sizeof v->ifname);
+			v->ifindex = (int)if_nametoindex(v->ifname);
 		}
 		xen_vif_counters_xenstat(v, net);
+	}
+	d->n_vifs = used;
+}
+
+/*
+ * The vifs of a domain as the map lists them, with counters and throttles
+ * from the sample's netlink dump. A vif whose interface is not in the dump
+ * (gone or renamed since the map was made) is left out, and the map is
+ * rebuilt at the next sample.
+ */
+static void
+xen_fill_vifs_netlink(struct xen *x, struct sample_domain *d, const struct xen_vifmap_entry *ent,
+                      size_t n)
+{
+	size_t used = 0;
+
+	for (size_t i = 0; i < n && used < d->n_vifs; i++) {
+		struct sample_vif *v = &d->vifs[used];
+		memset(v, 0, sizeof *v);
+		v->devid = ent[i].devid;
+		str_copy(v->ifname, ent[i].ifname, sizeof v->ifname);
+		if (vifnet_fill(x->vn, v->ifname, v))
+			used++;
+		else
+			xen_vifmap_invalidate(&x->vifs);
 	}
 	d->n_vifs = used;
 }
@@ -252,21 +296,25 @@ xen_dom_read(struct xen *x, uint32_t domid, struct xen_dom_read *r)
 }
 
 /*
- * One domain of a xenstat node into the sample. Returns 0 (also when the
- * domain vanished and is left out) or -1 when out of memory.
+ * One domain of a xenstat node into the sample, its vifs from netlink (the
+ * map and the dump) or else from libxenstat. Returns 0 (also when the domain
+ * vanished and is left out) or -1 when out of memory.
  */
 static int
-xen_add_domain(struct xen *x, xenstat_domain *xd, struct sample *out, uint64_t now, struct err *e)
+xen_add_domain(struct xen *x, xenstat_domain *xd, bool netlink, struct sample *out, uint64_t now,
+               struct err *e)
 {
 	uint32_t domid = xenstat_domain_id(xd);
+	const struct xen_vifmap_entry *vifs = NULL;
+	size_t nvif;
 	struct xen_dom_read r;
 	struct sample_domain *d;
 
 	if (!xen_dom_read(x, domid, &r))
 		return 0;
+	nvif = netlink ? xen_vifmap_domain(&x->vifs, domid, &vifs) : xenstat_domain_num_networks(xd);
 	d = sample_add_domain(out);
-	if (d == NULL || !sample_domain_alloc(d, r.vcpus ? (size_t)r.n_vcpus : 0,
-	                                      xenstat_domain_num_networks(xd),
+	if (d == NULL || !sample_domain_alloc(d, r.vcpus ? (size_t)r.n_vcpus : 0, nvif,
 	                                      xenstat_domain_num_vbds(xd))) {
 		xen_dom_read_free(&r);
 		return err_set(e, "out of memory reading domain %u", (unsigned)domid);
@@ -282,7 +330,10 @@ xen_add_domain(struct xen *x, xenstat_domain *xd, struct sample *out, uint64_t n
 	if (r.vcpus != NULL)
 		xen_fill_vcpus(d, r.vcpus, r.n_vcpus);
 	xen_dom_read_free(&r);
-	xen_fill_vifs(x, d, xd, now);
+	if (netlink)
+		xen_fill_vifs_netlink(x, d, vifs, nvif);
+	else
+		xen_fill_vifs_xenstat(x, d, xd, now);
 	xen_fill_vbds(x, d, xd);
 	return 0;
 }
@@ -358,43 +409,115 @@ xen_vbd_keys(struct xen *x, xenstat_domain **doms, unsigned n, size_t *count)
 }
 
 /*
- * Brings the device caches up to date with the node's vifs and vbds: the vif
- * name map is rebuilt when the set of vifs changed, the vbd cache learns new
- * vbds and reads its backend tasks.
+ * Brings the device caches up to date with the node's vifs and vbds: with
+ * libxenstat's vifs (the fallback) the vif map is rebuilt when their set
+ * changed (xen_net_refresh keeps it with netlink); the vbd cache learns new
+ * vbds and reads their backend tasks.
  */
 static int
-xen_sync_devices(struct xen *x, xenstat_domain **doms, unsigned n, uint64_t now, struct err *e)
+xen_sync_devices(struct xen *x, xenstat_domain **doms, unsigned n, bool netlink, uint64_t now,
+                 struct err *e)
 {
 	size_t nk;
 
-	xen_vifmap_sync(&x->vifs, xen_vif_set_hash(doms, n), now);
+	if (!netlink)
+		xen_vifmap_sync(&x->vifs, xen_vif_set_hash(doms, n), now);
 	if (xen_vbd_keys(x, doms, n, &nk) < 0 || xen_vbdcache_sync(&x->vbds, x->vbd_keys, nk, now) < 0)
 		return err_set(e, "out of memory reading the vbds' backends");
 	return 0;
 }
 
 /*
- * A xenstat node. Each collector failing fails the whole node, so when the
- * vbd or vif collector cannot run (no backend bus in sysfs, say) the sample
- * goes on without it rather than without everything. Runs with stderr sent
- * to the log: libxenstat prints its complaints there.
+ * A xenstat node, with libxenstat's vifs only when net (netlink failed).
+ * Each collector failing fails the whole node, so when the vbd or vif
+ * collector cannot run (no backend bus in sysfs, say) the sample goes on
+ * without it rather than without everything. Runs with stderr sent to the
+ * log: libxenstat prints its complaints there.
  */
 static xenstat_node *
-xen_stat_node(struct xen *x)
+xen_stat_node(struct xen *x, bool net)
 {
-	static const unsigned flags[] = {
+	static const unsigned with_net[] = {
 		XENSTAT_NETWORK | XENSTAT_VBD, XENSTAT_NETWORK, XENSTAT_VBD, 0,
 	};
+	static const unsigned without_net[] = { XENSTAT_VBD, 0 };
+	const unsigned *flags = net ? with_net : without_net;
+	size_t nflags = net ? sizeof with_net / sizeof *with_net : sizeof without_net / sizeof *without_net;
 	xenstat_node *node = NULL;
 	int saved = xen_log_quiet_begin(x->log);
 
-	for (size_t i = 0; i < sizeof flags / sizeof flags[0] && node == NULL; i++) {
+	for (size_t i = 0; i < nflags && node == NULL; i++) {
 		node = xenstat_get_node(x->stat, flags[i]);
 		if (node == NULL)
 			xen_log_note(x->log, "libxenstat failed with flags %#x: %s", flags[i], strerror(errno));
 	}
 	xen_log_quiet_end(x->log, saved);
 	return node;
+}
+
+/* ---- the network side: vifnet (netlink), libxenstat only as the fallback ---- */
+
+/* Logs the switch to libxenstat's vif counters, once until netlink works again. */
+static void
+xen_net_fallback(struct xen *x, const char *why)
+{
+	if (!x->net_fallback)
+		xen_log_note(x->log, "vif counters: netlink failed (%s); reading them with libxenstat "
+		             "from /proc/net/dev, without throttle state, until it works again", why);
+	x->net_fallback = true;
+}
+
+static void
+xen_net_works(struct xen *x)
+{
+	if (x->net_fallback)
+		xen_log_note(x->log, "vif counters: netlink works again (RTM_GETSTATS)");
+	x->net_fallback = false;
+}
+
+/* Opens vifnet unless it is open or failed less than XEN_NET_RETRY_NS ago. */
+static int
+xen_net_open(struct xen *x, uint64_t now, struct err *e)
+{
+	if (x->vn != NULL)
+		return 0;
+	if (x->vn_retry_ns != 0 && now < x->vn_retry_ns)
+		return err_set(e, "netlink could not be opened a moment ago");
+	if (vifnet_open(&x->vn, e) == 0)
+		return 0;
+	x->vn = NULL;
+	x->vn_retry_ns = now + XEN_NET_RETRY_NS;
+	return -1;
+}
+
+/*
+ * The sample's netlink dump and the vif map it needs (rebuilt after link
+ * events, which are kept for the next link_events call); false, and the
+ * fallback, when either fails.
+ */
+static bool
+xen_net_refresh(struct xen *x, uint64_t now)
+{
+	struct err e;
+	int n;
+
+	if (xen_net_open(x, now, &e) < 0 || vifnet_refresh(x->vn, &e) < 0 ||
+	    (n = vifnet_handle_events(x->vn, &e)) < 0) {
+		xen_net_fallback(x, e.msg);
+		return false;
+	}
+	if (n > 0) {
+		xen_vifmap_invalidate(&x->vifs);
+		if (x->links_seen < INT_MAX - n)
+			x->links_seen += n;
+	}
+	if (xen_vifmap_refresh(&x->vifs, now) < 0) {
+		err_set(&e, "cannot list the vifs in %s: %s", XEN_SYSFS_NET, strerror(errno));
+		xen_net_fallback(x, e.msg);
+		return false;
+	}
+	xen_net_works(x);
+	return true;
 }
 
 static int
@@ -405,13 +528,15 @@ xen_sample(struct hv *hv, struct sample *out, uint64_t interval_ns, struct err *
 	xenstat_node *node;
 	unsigned n, m = 0;
 	uint64_t now;
+	bool netlink;
 	int rc = 0;
 
 	(void)interval_ns;   /* the real clock decides */
 	sample_clear(out);
 	now = xen_now_ns();
 	out->time_ns = now;
-	node = xen_stat_node(x);
+	netlink = xen_net_refresh(x, now);
+	node = xen_stat_node(x, !netlink);
 	if (node == NULL)
 		return err_set(e, "libxenstat could not read the domains of this host (details in %s)",
 		               xen_log_path(x->log)[0] ? xen_log_path(x->log) : "no log file");
@@ -428,9 +553,9 @@ xen_sample(struct hv *hv, struct sample *out, uint64_t interval_ns, struct err *
 		if ((doms[m] = xenstat_node_domain_by_index(node, i)) != NULL)
 			m++;
 	qsort(doms, m, sizeof *doms, xen_cmp_domain);
-	rc = xen_sync_devices(x, doms, m, now, e);
+	rc = xen_sync_devices(x, doms, m, netlink, now, e);
 	for (unsigned i = 0; i < m && rc == 0; i++)
-		rc = xen_add_domain(x, doms[i], out, now, e);
+		rc = xen_add_domain(x, doms[i], netlink, out, now, e);
 	free(doms);
 	xenstat_free_node(node);
 	return rc;
@@ -438,13 +563,18 @@ xen_sample(struct hv *hv, struct sample *out, uint64_t interval_ns, struct err *
 
 /* ---- one domain, for the action API's read-back ---- */
 
-static void
-xen_read_vifs(struct xen *x, uint32_t domid, struct sample_domain *d, const unsigned *ids, size_t n)
+/*
+ * The vifs of one domain now: the verified dom0 name, sysfs counters, and
+ * ifindex and throttle state read from the kernel (an action's read-back).
+ */
+static int
+xen_read_vifs(struct xen *x, uint32_t domid, struct sample_domain *d, const unsigned *ids, size_t n,
+              struct err *e)
 {
 	for (size_t i = 0; i < n && i < d->n_vifs; i++) {
 		struct sample_vif *v = &d->vifs[i];
 		v->devid = ids[i];
-		xen_vif_name(&x->vifs, x->xs, domid, ids[i], xen_now_ns(), v->ifname, sizeof v->ifname);
+		xen_vif_resolve(&x->vifs, x->xs, domid, ids[i], xen_now_ns(), v->ifname, sizeof v->ifname);
 		if (xen_vif_counters_sysfs(v, XEN_SYSFS_NET) < 0) {
 			char name[SAMPLE_DEV_MAX];
 			str_copy(name, v->ifname, sizeof name);
@@ -452,7 +582,14 @@ xen_read_vifs(struct xen *x, uint32_t domid, struct sample_domain *d, const unsi
 			v->devid = ids[i];
 			str_copy(v->ifname, name, sizeof v->ifname);
 		}
+		if (xen_net_open(x, xen_now_ns(), e) < 0) {
+			v->ifindex = (int)if_nametoindex(v->ifname);   /* and no throttle state */
+			continue;
+		}
+		if (vifnet_read_shape(x->vn, v->ifname, v, e) < 0)
+			return err_prefix(e, "cannot read the throttle of %s", v->ifname);
 	}
+	return 0;
 }
 
 static void
@@ -545,7 +682,10 @@ xen_read_domain(struct hv *hv, uint32_t domid, struct sample_domain *out, struct
 	if (r.vcpus != NULL)
 		xen_fill_vcpus(out, r.vcpus, r.n_vcpus);
 	xen_dom_read_free(&r);
-	xen_read_vifs(x, domid, out, vif_ids, nvif);
+	if (xen_read_vifs(x, domid, out, vif_ids, nvif, e) < 0) {
+		hv_domain_free(out);
+		return -1;
+	}
 	xen_read_vbds(x, domid, out, vbd_ids, nvbd);
 	return 0;
 }
@@ -731,6 +871,67 @@ xen_set_paused(struct hv *hv, uint32_t domid, bool paused, struct err *e)
 	return 0;
 }
 
+/* ---- network ops: the kernel side of vifs (vifnet.h), by their dom0 name ---- */
+
+/*
+ * Throttles one vif as the kernel knows it: tbf on the vif, ingress -> ifb ->
+ * tbf, under whatever name the vif has in dom0 (vifname= included), checked
+ * against its sysfs nodename so that no other interface is shaped.
+ */
+static int
+xen_set_vif_shape(struct hv *hv, uint32_t domid, unsigned devid, const struct hv_vif_shape *want,
+                  char *saved, size_t saved_len, struct err *e)
+{
+	struct xen *x = hv->priv;
+	char ifname[SAMPLE_DEV_MAX];
+	bool lift = want->to_guest_bps == 0 && want->from_guest_bps == 0;
+
+	if (xen_net_open(x, xen_now_ns(), e) < 0)
+		return err_prefix(e, "cannot throttle without netlink");
+	if (!xen_vif_resolve(&x->vifs, x->xs, domid, devid, xen_now_ns(), ifname, sizeof ifname) && !lift)
+		return err_set(e, "vif %u of domain %u has no interface in dom0 (none has the sysfs "
+		               "device/nodename backend/vif/%u/%u): is the domain running?",
+		               devid, (unsigned)domid, (unsigned)domid, devid);
+	return vifnet_set_shape(x->vn, ifname, want, saved, saved_len, e);
+}
+
+/* Every Xen vif is a dom0 interface: its name, as the map or xenstore has it. */
+static int
+xen_vif_ifname(struct hv *hv, uint32_t domid, unsigned devid, char *buf, size_t len, struct err *e)
+{
+	struct xen *x = hv->priv;
+
+	(void)e;
+	xen_vif_name(&x->vifs, x->xs, domid, devid, xen_now_ns(), buf, len);
+	return 0;
+}
+
+static int
+xen_link_fd(struct hv *hv)
+{
+	struct xen *x = hv->priv;
+
+	return x->vn != NULL ? vifnet_event_fd(x->vn) : -1;
+}
+
+/* Links that appeared or were renamed: now, and those the samples took since the last call. */
+static int
+xen_link_events(struct hv *hv, struct err *e)
+{
+	struct xen *x = hv->priv;
+	int n;
+
+	if (x->vn == NULL)
+		return 0;
+	if ((n = vifnet_handle_events(x->vn, e)) < 0)
+		return -1;
+	if (n > 0)
+		xen_vifmap_invalidate(&x->vifs);
+	n = n < INT_MAX - x->links_seen ? n + x->links_seen : INT_MAX;
+	x->links_seen = 0;
+	return n;
+}
+
 /* ---- open and close ---- */
 
 static void
@@ -739,6 +940,7 @@ xen_close(struct hv *hv)
 	struct xen *x = hv->priv;
 	int saved;
 
+	vifnet_close(x->vn);
 	xen_vbdcache_free(&x->vbds);
 	xen_vifmap_free(&x->vifs);
 	free(x->vbd_keys);
@@ -764,6 +966,11 @@ static const struct hv_ops xen_ops = {
 	.pin_vcpu = xen_pin_vcpu,
 	.set_paused = xen_set_paused,
 	.close = xen_close,
+	.set_vif_shape = xen_set_vif_shape,
+	.vif_ifname = xen_vif_ifname,
+	.link_fd = xen_link_fd,
+	.link_events = xen_link_events,
+	.console_exec = xen_console_exec,
 };
 
 /* The scheduler of cpupool 0, where new domains go, as Xen reports it. */
@@ -831,14 +1038,11 @@ xen_open_libs(struct xen *x, struct err *e)
 		               xen_why(x, rc));
 	}
 	/*
-	 * Child processes: libxl reaps children while it has any of its own
-	 * (libxl_sigchld_owner_libxl). Before the console attach or a backup
-	 * job forks children of domtop's own, set the mode here, right after
-	 * the context is made: libxl_childproc_setmode(x->ctx, &hooks, NULL)
-	 * with hooks.chldowner = libxl_sigchld_owner_libxl_always_selective_reap
-	 * (or libxl_sigchld_owner_mainloop, with the event loop calling
-	 * libxl_childproc_reaped), so that domtop's waitpid() gets its children.
+	 * Child processes: domtop forks children of its own (the console
+	 * attach; backup jobs) and reaps them by pid. libxl reaps only its own
+	 * (libxl_sigchld_owner_libxl_always_selective_reap): see xen_console.h.
 	 */
+	libxl_childproc_setmode(x->ctx, &xen_childproc_hooks, NULL);
 	saved = xen_log_quiet_begin(x->log);
 	x->stat = xenstat_init();
 	xen_log_quiet_end(x->log, saved);
@@ -855,6 +1059,7 @@ int
 hv_xen_open(struct hv **out, struct err *e)
 {
 	struct xen *x;
+	struct err ne;
 
 	*out = NULL;
 	if (xen_probe_dom0("", e) < 0)
@@ -874,8 +1079,11 @@ hv_xen_open(struct hv **out, struct err *e)
 		return -1;
 	}
 	xen_vbdcache_init(&x->vbds, x->xs, "/proc");
-	xen_log_note(x->log, "opened: %s, %s scheduler, %u pCPUs", x->hv.host.hypervisor,
-	             x->hv.host.sched, x->hv.host.nr_pcpus);
+	if (xen_net_open(x, xen_now_ns(), &ne) < 0)
+		xen_net_fallback(x, ne.msg);
+	xen_log_note(x->log, "opened: %s, %s scheduler, %u pCPUs, vif counters from %s",
+	             x->hv.host.hypervisor, x->hv.host.sched, x->hv.host.nr_pcpus,
+	             x->vn != NULL ? "netlink" : "libxenstat");
 	*out = &x->hv;
 	return 0;
 }

@@ -2,6 +2,7 @@
  * xen_vif.c: vif names and counters for the Xen backend (see xen_vif.h).
  */
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,8 +40,12 @@ xen_vifmap_cmp(const void *a, const void *b)
 	return (x->devid > y->devid) - (x->devid < y->devid);
 }
 
-/* Reads <sysfs_net>/<ifname>/device/nodename into buf; false if it is no netback device. */
-static bool
+/*
+ * Reads <sysfs_net>/<ifname>/device/nodename into buf: 1; 0 when ifname is
+ * no netback device (or vanished); -1 (errno set) when it cannot be told,
+ * as when out of file descriptors.
+ */
+static int
 xen_vifmap_nodename(const char *sysfs_net, const char *ifname, char *buf, size_t len)
 {
 	char path[512];
@@ -48,13 +53,13 @@ xen_vifmap_nodename(const char *sysfs_net, const char *ifname, char *buf, size_t
 	bool ok;
 
 	if ((size_t)snprintf(path, sizeof path, "%s/%s/device/nodename", sysfs_net, ifname) >= sizeof path)
-		return false;
+		return 0;
 	f = fopen(path, "re");
 	if (f == NULL)
-		return false;
+		return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
 	ok = fgets(buf, (int)len, f) != NULL;
 	fclose(f);
-	return ok;
+	return ok ? 1 : 0;
 }
 
 static int
@@ -75,36 +80,61 @@ xen_vifmap_add(struct xen_vifmap *m, const struct xen_bepath *bp, const char *if
 	return 0;
 }
 
-int
-xen_vifmap_rebuild(struct xen_vifmap *m, uint64_t now_ns)
+/* The netback devices of the directory d into fresh; -1 (errno set) on any error. */
+static int
+xen_vifmap_scan(struct xen_vifmap *fresh, DIR *d)
 {
 	struct xen_bepath bp;
 	struct dirent *de;
 	char node[128];
-	DIR *d;
-	int rc = 0;
+	int rc;
 
-	m->n = 0;
-	m->built = true;
-	m->built_ns = now_ns;
-	d = opendir(m->sysfs_net);
-	if (d == NULL)
-		return 0;   /* no sysfs: every vif gets its default name */
-	while ((de = readdir(d)) != NULL) {
+	for (errno = 0; (de = readdir(d)) != NULL; errno = 0) {
 		if (de->d_name[0] == '.' || strlen(de->d_name) >= SAMPLE_DEV_MAX)
 			continue;
-		if (!xen_vifmap_nodename(m->sysfs_net, de->d_name, node, sizeof node))
+		if ((rc = xen_vifmap_nodename(fresh->sysfs_net, de->d_name, node, sizeof node)) < 0)
+			return -1;
+		if (rc == 0 || !xen_map_parse_bepath(node, &bp) || strcmp(bp.type, "vif") != 0)
 			continue;
-		if (!xen_map_parse_bepath(node, &bp) || strcmp(bp.type, "vif") != 0)
-			continue;
-		if (xen_vifmap_add(m, &bp, de->d_name) < 0) {
-			rc = -1;
-			break;
+		if (xen_vifmap_add(fresh, &bp, de->d_name) < 0) {
+			errno = ENOMEM;
+			return -1;
 		}
 	}
-	closedir(d);
-	qsort(m->e, m->n, sizeof *m->e, xen_vifmap_cmp);
-	return rc;
+	return errno != 0 ? -1 : 0;
+}
+
+int
+xen_vifmap_rebuild(struct xen_vifmap *m, uint64_t now_ns)
+{
+	struct xen_vifmap fresh;
+	DIR *d;
+	int rc = -1, saved;
+
+	m->built = true;              /* tried: a miss rescans at most every 5 s */
+	m->built_ns = now_ns;
+	xen_vifmap_init(&fresh, m->sysfs_net);
+	d = opendir(m->sysfs_net);
+	if (d != NULL) {
+		rc = xen_vifmap_scan(&fresh, d);
+		saved = errno;
+		closedir(d);
+		errno = saved;
+	}
+	if (rc < 0) {
+		saved = errno;
+		free(fresh.e);
+		m->stale = true;          /* the old map stays; tried again at the next refresh */
+		errno = saved;
+		return -1;
+	}
+	qsort(fresh.e, fresh.n, sizeof *fresh.e, xen_vifmap_cmp);
+	free(m->e);
+	m->e = fresh.e;
+	m->n = fresh.n;
+	m->cap = fresh.cap;
+	m->stale = false;
+	return 0;
 }
 
 const char *
@@ -117,6 +147,38 @@ xen_vifmap_find(const struct xen_vifmap *m, uint32_t domid, unsigned devid)
 		return NULL;
 	e = bsearch(&key, m->e, m->n, sizeof *m->e, xen_vifmap_cmp);
 	return e != NULL ? e->ifname : NULL;
+}
+
+void
+xen_vifmap_invalidate(struct xen_vifmap *m)
+{
+	m->stale = true;
+}
+
+int
+xen_vifmap_refresh(struct xen_vifmap *m, uint64_t now_ns)
+{
+	if (m->built && !m->stale && now_ns - m->built_ns < XEN_VIF_REBUILD_NS)
+		return 0;
+	return xen_vifmap_rebuild(m, now_ns);
+}
+
+size_t
+xen_vifmap_domain(const struct xen_vifmap *m, uint32_t domid, const struct xen_vifmap_entry **first)
+{
+	size_t lo = 0, hi = m->n, n = 0;
+
+	while (lo < hi) {             /* the first entry with an id >= domid */
+		size_t mid = lo + (hi - lo) / 2;
+		if (m->e[mid].domid < domid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*first = lo < m->n ? &m->e[lo] : NULL;
+	while (lo + n < m->n && m->e[lo + n].domid == domid)
+		n++;
+	return n;
 }
 
 uint64_t
@@ -167,6 +229,36 @@ xen_vif_name(struct xen_vifmap *m, struct xs_handle *xs, uint32_t domid, unsigne
 	if (xen_xs_read(xs, buf, len, "%s/vifname", bepath) && buf[0] != '\0')
 		return;
 	snprintf(buf, len, "vif%u.%u", (unsigned)domid, devid);
+}
+
+/* True when <sysfs_net>/<ifname>/device/nodename names backend/vif/<domid>/<devid>. */
+static bool
+xen_vif_is(const struct xen_vifmap *m, const char *ifname, uint32_t domid, unsigned devid)
+{
+	struct xen_bepath bp;
+	char node[128];
+
+	return xen_vifmap_nodename(m->sysfs_net, ifname, node, sizeof node) == 1 &&
+	       xen_map_parse_bepath(node, &bp) && strcmp(bp.type, "vif") == 0 &&
+	       bp.domid == domid && bp.devid == devid;
+}
+
+bool
+xen_vif_resolve(struct xen_vifmap *m, struct xs_handle *xs, uint32_t domid, unsigned devid,
+                uint64_t now_ns, char *buf, size_t len)
+{
+	const char *name = xen_vifmap_find(m, domid, devid);
+
+	if (name == NULL || !xen_vif_is(m, name, domid, devid)) {
+		xen_vifmap_rebuild(m, now_ns);
+		name = xen_vifmap_find(m, domid, devid);
+	}
+	if (name != NULL && xen_vif_is(m, name, domid, devid)) {
+		str_copy(buf, name, len);
+		return true;
+	}
+	xen_vif_name(m, xs, domid, devid, now_ns, buf, len);
+	return false;
 }
 
 void

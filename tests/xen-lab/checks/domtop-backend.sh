@@ -12,6 +12,13 @@
 #  - libxl never writes to the terminal: a refused action prints one domtop line
 #  - a domain destroyed and created again while domtop samples: no crash, listed again
 #  - a vif renamed in dom0 (as vifname= does) keeps its counters under the new name
+#  - vif throttle on a real guest, TCP measured both ways: unthrottled, `--do 'throttle
+#    guest-net 500kbit'` (within 15%),
+#    the tbf, ingress qdisc and ifb in the kernel, the throttle read back by --json,
+#    `--do unthrottle` (qdiscs of before again, ifb gone, full speed again); the same
+#    throttle on the renamed vif; --json vif counters between two reads of sysfs; a sticky
+#    throttle re-applied by the console to the vif of guest-net destroyed and created again,
+#    and the console's flow view (F) of that vif listing the TCP flow running through it
 #  - with checks/domtop-hvcheck (built by hand, added with run.sh --add): the backend's own
 #    refusals, read_domain, idempotent pause, each sched parameter set alone
 # Prints PASS/FAIL lines and "xen-lab: N passed, N failed"; exports the raw outputs.
@@ -358,6 +365,228 @@ check_renamed_vif() {
         lab_fail "renamed vif: domtop ifname '$if' tx_bytes '$tx' (sysfs tenant-net $sys)"
 }
 
+# ---- throttling a real guest's vif, measured with TCP (the network issue on Xen) ----
+# guest-net serves TCP (guest/init): 5001 a sink that counts, 5002 a source of zeros, 5000 a
+# control port ("quiet" stops its background ping so the measures are TCP alone). Throughput
+# is TCP payload counted at the receiver for TPUT_SECS seconds after TPUT_WARM seconds of
+# warm-up, in kbit/s. tbf counts Ethernet frames, so a shaped flow reads ~4% under the limit.
+# The limit is well under what TCP reaches unthrottled under TCG (4-15 Mbit/s here, varying
+# with the host's load): measured throttled to 2mbit, TCP read 1.41-1.95 Mbit/s (up to 30%
+# off when the host was loaded), to 1mbit 0.87-0.97, to 500kbit 0.46-0.48.
+TPUT_WARM=1
+TPUT_SECS=5
+LIMIT_KBIT=500
+
+now_cs() { cut -d' ' -f1 /proc/uptime | tr -d .; }
+# kbit/s of "BYTES CENTISECONDS"; nothing when the measure failed
+kbit() { [ $# = 2 ] && [ "$2" -gt 0 ] 2>/dev/null && echo $(($1 * 8 / ($2 * 10))); }
+# TCP dom0 -> guest IP, counted by the guest's sink
+tput_to_guest() {
+    r=$( { timeout $((TPUT_WARM + TPUT_SECS + 40)) sh -c "{ echo '$TPUT_WARM $TPUT_SECS';
+           timeout $((TPUT_WARM + TPUT_SECS + 1)) dd if=/dev/zero bs=64k; } | nc $1 5001"; } 2>/dev/null)
+    kbit $r
+}
+# TCP guest IP -> dom0, counted here
+tput_from_guest() {
+    r=$( { timeout $((TPUT_WARM + TPUT_SECS + 40)) nc "$1" 5002 </dev/null | {
+           timeout $TPUT_WARM cat >/dev/null; t0=$(now_cs)
+           n=$(timeout $TPUT_SECS cat | wc -c); t1=$(now_cs); echo "$n $((t1 - t0))"; }; } 2>/dev/null)
+    kbit $r
+}
+guest_ctl() { echo "$2" | timeout 10 nc "$1" 5000 2>/dev/null; }
+# within15 X LIMIT: X is within 15% of LIMIT
+within15() { d=$(($1 - $2)); [ "${d#-}" -le $(($2 * 15 / 100)) ]; }
+# The vif record of domain NAME in a --json file (one vif: its keys are unique in it).
+json_vif() { json_domain "$1" "$2" | tr -d '\n' | sed -n 's/.*"vif":\[\(.*\)/\1/p'; }
+
+# Measures both ways into $TO and $FROM (kbit/s), printing them under a label.
+measure() {
+    TO=$(tput_to_guest "$2"); FROM=$(tput_from_guest "$2")
+    echo "$1: TCP to the guest ${TO:-?} kbit/s, from the guest ${FROM:-?} kbit/s"
+    [ -n "$TO" ] && [ -n "$FROM" ]
+}
+
+# The kernel state a domtop throttle of vif V makes: tbf d07: root and ingress on V, and
+# ifb-V with tbf d07: root. Prints what busybox tc shows.
+throttled_in_kernel() {
+    q=$(tc qdisc show dev "$1" 2>&1); qi=$(tc qdisc show dev "ifb-$1" 2>&1)
+    echo "tc qdisc show dev $1:"; echo "$q"; echo "tc qdisc show dev ifb-$1:"; echo "$qi"
+    echo "$q" | grep -q '^qdisc tbf d07: root' && echo "$q" | grep -q '^qdisc ingress ffff:' &&
+        [ -d "/sys/class/net/ifb-$1" ] && echo "$qi" | grep -q '^qdisc tbf d07: root'
+}
+
+# The throttle as domtop reads it back from the kernel (--json), and the sticky record.
+throttle_json_is() {  # throttle_json_is FILE DOMAIN BPS STICKY
+    v=$(json_vif "$1" "$2")
+    got="$(echo "$v" | json_get throttle_to_guest_bps)/$(echo "$v" | json_get throttle_from_guest_bps)"
+    got="$got/$(echo "$v" | json_get throttle_sticky)"
+    echo "$2 --json vif: ifname $(echo "$v" | json_get ifname), to/from/sticky $got"
+    [ "$got" = "$3/$3/$4" ]
+}
+
+# vif counters in one domtop sample between two reads of sysfs: before <= domtop <= after.
+check_vif_counters() {
+    vif=$1
+    s=/sys/class/net/$vif/statistics
+    b=""; for k in rx_bytes rx_packets rx_errors rx_dropped tx_bytes tx_packets tx_errors tx_dropped; do
+        b="$b $(cat $s/$k)"; done
+    dt --json -i 1 >"$OUT/counters.json" 2>&1
+    a=""; for k in rx_bytes rx_packets rx_errors rx_dropped tx_bytes tx_packets tx_errors tx_dropped; do
+        a="$a $(cat $s/$k)"; done
+    v=$(json_vif "$OUT/counters.json" "$NET")
+    d=""; for k in rx_bytes rx_packets rx_errors rx_drops tx_bytes tx_packets tx_errors tx_drops; do
+        d="$d $(echo "$v" | json_get $k)"; done
+    echo "$vif counters (rx bytes packets errors drops, tx ...): sysfs before$b; domtop$d; sysfs after$a"
+    ok=yes; set -- $b; i=0
+    for x in $d; do
+        i=$((i + 1)); eval "lo=\${$i}"; hi=$(echo $a | cut -d' ' -f$i)
+        [ -n "$x" ] && [ "$lo" -le "$x" ] && [ "$x" -le "$hi" ] || ok=no
+    done
+    [ $i = 8 ] && [ $ok = yes ] &&
+        lab_pass "$vif: all 8 --json counters lie between two sysfs reads around the sample" ||
+        lab_fail "$vif: --json counters$d not between sysfs$b and$a"
+}
+
+# Unthrottled, throttled to LIMIT_KBIT both ways, unthrottled again; TCP measured each time.
+check_throttle() {
+    ip=$LAB_GUEST_NET_IP
+    id=$(xl domid "$NET" 2>/dev/null); vif=vif$id.0
+    ack=$(guest_ctl "$ip" quiet)
+    [ "$ack" = "ok quiet" ] && lab_pass "$NET stops its background ping for the measures ($ack)" ||
+        { lab_fail "$NET's control port 5000 answered '$ack' (no TCP services in the guest?)"; return; }
+    q0=$(tc qdisc show dev "$vif" 2>&1)
+    if ! measure unthrottled "$ip"; then
+        lab_fail "cannot measure TCP throughput with $NET ($ip ports 5001, 5002)"
+        guest_ctl "$ip" chatty >/dev/null; return
+    fi
+    to0=$TO; from0=$FROM
+    [ $TO -ge $((4 * LIMIT_KBIT)) ] && [ $FROM -ge $((4 * LIMIT_KBIT)) ] &&
+        lab_pass "unthrottled rates ($to0, $from0 kbit/s) are 4 x the ${LIMIT_KBIT}kbit limit or more" ||
+        lab_fail "unthrottled rates $to0/$from0 kbit/s are too slow to test a ${LIMIT_KBIT}kbit throttle"
+    check_vif_counters "$vif"
+    if do_ok "throttle $NET ${LIMIT_KBIT}kbit"; then
+        throttled_in_kernel "$vif" && lab_pass "kernel: tbf d07: and ingress on $vif, ifb-$vif with tbf d07:" ||
+            lab_fail "throttle $NET: the kernel does not show domtop's tbf/ingress/ifb on $vif"
+        dt --json -i 1 >"$OUT/throttled.json" 2>&1
+        throttle_json_is "$OUT/throttled.json" "$NET" ${LIMIT_KBIT}000 true &&
+            lab_pass "--json reads the throttle back from the kernel: ${LIMIT_KBIT}000 bit/s both ways, sticky" ||
+            lab_fail "--json throttle fields of $NET are not ${LIMIT_KBIT}000/${LIMIT_KBIT}000/true"
+        i0=$(cat "/sys/class/net/ifb-$vif/statistics/tx_bytes" 2>/dev/null || echo 0)
+        measure "throttled ${LIMIT_KBIT}kbit" "$ip"
+        i1=$(cat "/sys/class/net/ifb-$vif/statistics/tx_bytes" 2>/dev/null || echo 0)
+        within15 "${TO:-0}" $LIMIT_KBIT && lab_pass "to the guest: $TO kbit/s, within 15% of ${LIMIT_KBIT}kbit (free: $to0)" ||
+            lab_fail "to the guest: '$TO' kbit/s throttled to ${LIMIT_KBIT}kbit (free: $to0)"
+        within15 "${FROM:-0}" $LIMIT_KBIT && lab_pass "from the guest: $FROM kbit/s, within 15% of ${LIMIT_KBIT}kbit (free: $from0)" ||
+            lab_fail "from the guest: '$FROM' kbit/s throttled to ${LIMIT_KBIT}kbit (free: $from0)"
+        [ $((i1 - i0)) -ge $((LIMIT_KBIT * 125 * TPUT_SECS / 2)) ] &&
+            lab_pass "the guest's traffic went through ifb-$vif ($((i1 - i0)) bytes during the measures)" ||
+            lab_fail "only $((i1 - i0)) bytes went through ifb-$vif"
+    fi
+    do_ok "unthrottle $NET" && {
+        q=$(tc qdisc show dev "$vif" 2>&1)
+        [ "$q" = "$q0" ] && [ ! -e "/sys/class/net/ifb-$vif" ] &&
+            lab_pass "unthrottle: $vif has its qdiscs of before again ($(echo $q0)), ifb-$vif is gone" ||
+            lab_fail "unthrottle: $vif now '$q', before '$q0'; ifb-$vif $(ls -d /sys/class/net/ifb-$vif 2>&1)"
+        dt --json -i 1 >"$OUT/unthrottled.json" 2>&1
+        throttle_json_is "$OUT/unthrottled.json" "$NET" 0 false &&
+            lab_pass "--json: no throttle on $NET's vif and no sticky record" ||
+            lab_fail "--json still shows a throttle on $NET after unthrottle"
+    }
+    # back out of the throttled regime; TCG alone varies 3-fold from one measure to the next
+    if measure "unthrottled again" "$ip"; then
+        [ $TO -ge $((4 * LIMIT_KBIT)) ] && [ $TO -ge $((to0 / 3)) ] &&
+            [ $FROM -ge $((4 * LIMIT_KBIT)) ] && [ $FROM -ge $((from0 / 3)) ] &&
+            lab_pass "back to full speed: $TO and $FROM kbit/s (before: $to0 and $from0)" ||
+            lab_fail "after unthrottle: $TO and $FROM kbit/s (before: $to0 and $from0)"
+    else
+        lab_fail "cannot measure TCP throughput after unthrottle"
+    fi
+    ack=$(guest_ctl "$ip" chatty)
+    [ "$ack" = "ok chatty" ] || lab_fail "$NET did not resume its ping: '$ack'"
+}
+
+# The renamed vif (check_renamed_vif made it tenant-net) is throttled under its new name.
+check_renamed_throttle() {
+    ip=$LAB_GUEST_NET_IP
+    [ -d /sys/class/net/tenant-net ] || { lab_fail "no tenant-net to throttle"; return; }
+    ack=$(guest_ctl "$ip" quiet)
+    [ "$ack" = "ok quiet" ] || lab_fail "$NET (created again) answered '$ack' on its control port"
+    if do_ok "throttle $NET ${LIMIT_KBIT}kbit"; then
+        throttled_in_kernel tenant-net && lab_pass "renamed vif: tbf d07: and ingress on tenant-net, ifb-tenant-net with tbf d07:" ||
+            lab_fail "renamed vif: the kernel does not show domtop's throttle on tenant-net"
+        dt --json -i 1 >"$OUT/renamed-throttled.json" 2>&1
+        throttle_json_is "$OUT/renamed-throttled.json" "$NET" ${LIMIT_KBIT}000 true &&
+            [ "$(json_vif "$OUT/renamed-throttled.json" "$NET" | json_get ifname)" = tenant-net ] &&
+            lab_pass "renamed vif: --json shows tenant-net throttled to ${LIMIT_KBIT}000 bit/s both ways" ||
+            lab_fail "renamed vif: --json does not show tenant-net throttled"
+        f=$(tput_from_guest "$ip")
+        within15 "${f:-0}" $LIMIT_KBIT && lab_pass "renamed vif: from the guest $f kbit/s, within 15% of ${LIMIT_KBIT}kbit" ||
+            lab_fail "renamed vif: from the guest '$f' kbit/s throttled to ${LIMIT_KBIT}kbit"
+    fi
+    do_ok "unthrottle $NET" && {
+        ! tc qdisc show dev tenant-net | grep -q 'tbf d07:\|^qdisc ingress' && [ ! -e /sys/class/net/ifb-tenant-net ] &&
+            lab_pass "renamed vif: unthrottle removed the tbf, the ingress qdisc and ifb-tenant-net" ||
+            lab_fail "renamed vif after unthrottle: $(tc qdisc show dev tenant-net 2>&1 | tr '\n' ' ')"
+    }
+    guest_ctl "$ip" chatty >/dev/null
+}
+
+# A sticky throttle outlives its vif: guest-net destroyed and created again (a new domid, a new
+# vif) under a running console gets the throttle back, audited as op=reapply. Then the
+# console's flow view of that vif shows the TCP flow running through it.
+check_sticky_reapply() {
+    old=$(xl domid "$NET" 2>/dev/null)
+    do_ok "throttle $NET ${LIMIT_KBIT}kbit" || return
+    if ! tmux -u new-session -d -s sticky -x 120 -y 40 "domtop --audit-log $AUDIT"; then
+        lab_fail "cannot start the console in tmux"; do_ok "unthrottle $NET"; return
+    fi
+    sleep 4
+    xl destroy "$NET" >/dev/null 2>&1
+    xl create "/lab/guests/$NET.cfg" >"$OUT/sticky-create.txt" 2>&1
+    new=$(xl domid "$NET" 2>/dev/null); vif=vif$new.0
+    t=0
+    until throttled_in_kernel "$vif" >/dev/null 2>&1 || [ $t -ge 30 ]; do sleep 1; t=$((t + 1)); done
+    tmux capture-pane -t sticky -p >"$OUT/sticky-screen.txt" 2>&1
+    if throttled_in_kernel "$vif"; then
+        lab_pass "sticky: the console re-applied the throttle to $vif ($NET created again, domid $old -> $new) within ${t}s of xl create returning"
+    else
+        lab_fail "sticky: no throttle on $vif ${t}s after $NET came back (screen in sticky-screen.txt)"
+    fi
+    line=$(grep "op=reapply action=throttle domain=$NET domid=$new " "$AUDIT" | tail -n 1)
+    case $line in
+        *result=ok*) lab_pass "audit: $line" ;;
+        *) lab_fail "no op=reapply result=ok for $NET domid $new in $AUDIT: $(tail -n 2 "$AUDIT")" ;;
+    esac
+    # the flow view (F) of the new vif while TCP runs to the guest, once its services are up
+    t=0
+    until [ "$(guest_ctl "$LAB_GUEST_NET_IP" quiet)" = "ok quiet" ] || [ $t -ge 60 ]; do sleep 1; t=$((t + 1)); done
+    tput_to_guest "$LAB_GUEST_NET_IP" >"$OUT/flows-tput.txt" 2>/dev/null &
+    tp=$!
+    tmux send-keys -t sticky /
+    tmux send-keys -t sticky -l "$NET"
+    tmux send-keys -t sticky Enter
+    sleep 1
+    tmux send-keys -t sticky F
+    sleep 5
+    tmux capture-pane -t sticky -p >"$OUT/flows-screen.txt" 2>&1
+    wait $tp
+    cat "$OUT/flows-screen.txt"
+    grep -q "Flows of $NET" "$OUT/flows-screen.txt" && grep -q "$LAB_DOM0_IP .* tcp " "$OUT/flows-screen.txt" &&
+        lab_pass "flow view (F) of $NET on $vif lists its TCP flow with $LAB_DOM0_IP ($(cat "$OUT/flows-tput.txt") kbit/s throttled)" ||
+        lab_fail "flow view of $NET on $vif: no TCP flow with $LAB_DOM0_IP on screen (flows-screen.txt)"
+    tmux send-keys -t sticky Escape
+    sleep 1
+    tmux send-keys -t sticky q
+    sleep 2
+    tmux kill-session -t sticky 2>/dev/null
+    do_ok "unthrottle $NET" && {
+        [ ! -e "/sys/class/net/ifb-$vif" ] && ! tc qdisc show dev "$vif" | grep -q 'tbf d07:\|^qdisc ingress' &&
+            lab_pass "sticky: unthrottle lifted the re-applied throttle from $vif" ||
+            lab_fail "sticky: $vif after unthrottle: $(tc qdisc show dev "$vif" 2>&1 | tr '\n' ' ')"
+    }
+    guest_ctl "$LAB_GUEST_NET_IP" chatty >/dev/null
+}
+
 if check_present; then
     # block-IO delay accounting is off by default in Debian's kernel
     echo 1 >/proc/sys/kernel/task_delayacct 2>/dev/null
@@ -368,8 +597,11 @@ if check_present; then
     check_vif_vbd
     check_actions
     check_backend_direct
+    check_throttle
     check_churn
     check_renamed_vif
+    check_renamed_throttle
+    check_sticky_reapply
     tar -C "$OUT" -cf /tmp/domtop-check.tar . 2>/dev/null && lab_export domtop-check.tar /tmp/domtop-check.tar
 fi
 lab_summary
