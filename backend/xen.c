@@ -34,6 +34,7 @@
 #include <xenstore.h>
 
 #include "backend/hv.h"
+#include "backend/loop.h"
 #include "backend/str.h"
 #include "backend/vifnet.h"
 #include "backend/xen_console.h"
@@ -66,15 +67,6 @@ struct xen {
 	bool net_fallback;            /* vif counters from libxenstat now (logged once) */
 	int links_seen;               /* link events a sample took, for the next link_events */
 };
-
-static uint64_t
-xen_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 /* What libxl said about its last failure, else the name of its error code. */
 static const char *
@@ -533,7 +525,7 @@ xen_sample(struct hv *hv, struct sample *out, uint64_t interval_ns, struct err *
 
 	(void)interval_ns;   /* the real clock decides */
 	sample_clear(out);
-	now = xen_now_ns();
+	now = loop_now_ns();
 	out->time_ns = now;
 	netlink = xen_net_refresh(x, now);
 	node = xen_stat_node(x, !netlink);
@@ -574,7 +566,7 @@ xen_read_vifs(struct xen *x, uint32_t domid, struct sample_domain *d, const unsi
 	for (size_t i = 0; i < n && i < d->n_vifs; i++) {
 		struct sample_vif *v = &d->vifs[i];
 		v->devid = ids[i];
-		xen_vif_resolve(&x->vifs, x->xs, domid, ids[i], xen_now_ns(), v->ifname, sizeof v->ifname);
+		xen_vif_resolve(&x->vifs, x->xs, domid, ids[i], loop_now_ns(), v->ifname, sizeof v->ifname);
 		if (xen_vif_counters_sysfs(v, XEN_SYSFS_NET) < 0) {
 			char name[SAMPLE_DEV_MAX];
 			str_copy(name, v->ifname, sizeof name);
@@ -582,7 +574,7 @@ xen_read_vifs(struct xen *x, uint32_t domid, struct sample_domain *d, const unsi
 			v->devid = ids[i];
 			str_copy(v->ifname, name, sizeof v->ifname);
 		}
-		if (xen_net_open(x, xen_now_ns(), e) < 0) {
+		if (xen_net_open(x, loop_now_ns(), e) < 0) {
 			v->ifindex = (int)if_nametoindex(v->ifname);   /* and no throttle state */
 			continue;
 		}
@@ -886,9 +878,9 @@ xen_set_vif_shape(struct hv *hv, uint32_t domid, unsigned devid, const struct hv
 	char ifname[SAMPLE_DEV_MAX];
 	bool lift = want->to_guest_bps == 0 && want->from_guest_bps == 0;
 
-	if (xen_net_open(x, xen_now_ns(), e) < 0)
+	if (xen_net_open(x, loop_now_ns(), e) < 0)
 		return err_prefix(e, "cannot throttle without netlink");
-	if (!xen_vif_resolve(&x->vifs, x->xs, domid, devid, xen_now_ns(), ifname, sizeof ifname) && !lift)
+	if (!xen_vif_resolve(&x->vifs, x->xs, domid, devid, loop_now_ns(), ifname, sizeof ifname) && !lift)
 		return err_set(e, "vif %u of domain %u has no interface in dom0 (none has the sysfs "
 		               "device/nodename backend/vif/%u/%u): is the domain running?",
 		               devid, (unsigned)domid, (unsigned)domid, devid);
@@ -902,7 +894,7 @@ xen_vif_ifname(struct hv *hv, uint32_t domid, unsigned devid, char *buf, size_t 
 	struct xen *x = hv->priv;
 
 	(void)e;
-	xen_vif_name(&x->vifs, x->xs, domid, devid, xen_now_ns(), buf, len);
+	xen_vif_name(&x->vifs, x->xs, domid, devid, loop_now_ns(), buf, len);
 	return 0;
 }
 
@@ -1079,7 +1071,7 @@ hv_xen_open(struct hv **out, struct err *e)
 		return -1;
 	}
 	xen_vbdcache_init(&x->vbds, x->xs, "/proc");
-	if (xen_net_open(x, xen_now_ns(), &ne) < 0)
+	if (xen_net_open(x, loop_now_ns(), &ne) < 0)
 		xen_net_fallback(x, ne.msg);
 	xen_log_note(x->log, "opened: %s, %s scheduler, %u pCPUs, vif counters from %s",
 	             x->hv.host.hypervisor, x->hv.host.sched, x->hv.host.nr_pcpus,
