@@ -90,6 +90,14 @@ hv_console_exec(struct hv *hv, uint32_t domid, struct err *e)
 	return hv->ops->console_exec(hv, domid, e);
 }
 
+unsigned
+hv_take_notice(struct hv *hv, char *buf, size_t len)
+{
+	if (len > 0)
+		buf[0] = '\0';
+	return hv->ops->take_notice == NULL ? 0 : hv->ops->take_notice(hv, buf, len);
+}
+
 void
 hv_close(struct hv *hv)
 {

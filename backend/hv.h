@@ -89,6 +89,12 @@ struct hv_ops {
 	 * Ctrl-], as xenconsole). Returns only on failure, with the reason.
 	 */
 	int (*console_exec)(struct hv *, uint32_t domid, struct err *);
+	/*
+	 * What the platform's libraries said that was not an action's error
+	 * (libxl warnings, libxenstat's complaints), for the message line:
+	 * how many since the last call, the newest in buf. NULL: never any.
+	 */
+	unsigned (*take_notice)(struct hv *, char *buf, size_t len);
 };
 
 struct hv {
@@ -121,6 +127,8 @@ int hv_link_fd(struct hv *);                       /* -1 when the backend has no
 int hv_link_events(struct hv *, struct err *);     /* 0 when the backend has none */
 /* In a forked child only (see console_exec): returns only on failure. */
 int hv_console_exec(struct hv *, uint32_t domid, struct err *);
+/* 0 and buf "" when there is no news (see take_notice). */
+unsigned hv_take_notice(struct hv *, char *buf, size_t len);
 void hv_close(struct hv *);
 
 /* Frees what read_domain allocated into a struct sample_domain. */

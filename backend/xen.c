@@ -68,17 +68,6 @@ struct xen {
 	int links_seen;               /* link events a sample took, for the next link_events */
 };
 
-/* What libxl said about its last failure, else the name of its error code. */
-static const char *
-xen_why(struct xen *x, int rc)
-{
-	const char *last = xen_log_last(x->log);
-
-	if (last[0] != '\0')
-		return last;
-	return rc < 0 ? libxl_error_to_string((libxl_error)rc) : "unknown error";
-}
-
 /* ---- reading ---- */
 
 static bool
@@ -278,12 +267,15 @@ xen_dom_read(struct xen *x, uint32_t domid, struct xen_dom_read *r)
 	int ncpu = 0;
 
 	memset(r, 0, sizeof *r);
+	xen_log_hold(x->log);   /* what libxl says of a domain that vanished is no news */
 	r->vcpus = libxl_list_vcpu(x->ctx, domid, &r->n_vcpus, &ncpu);
 	r->sched_rc = xen_sched_read(x, domid, &r->sched);
 	if ((r->vcpus == NULL || r->sched_rc != 0) && xen_domain_gone(x, domid)) {
+		xen_log_release(x->log, false);
 		xen_dom_read_free(r);
 		return false;
 	}
+	xen_log_release(x->log, true);
 	return true;
 }
 
@@ -454,7 +446,7 @@ static void
 xen_net_fallback(struct xen *x, const char *why)
 {
 	if (!x->net_fallback)
-		xen_log_note(x->log, "vif counters: netlink failed (%s); reading them with libxenstat "
+		xen_log_warn(x->log, "vif counters: netlink failed (%s); reading them with libxenstat "
 		             "from /proc/net/dev, without throttle state, until it works again", why);
 	x->net_fallback = true;
 }
@@ -532,6 +524,7 @@ xen_sample(struct hv *hv, struct sample *out, uint64_t interval_ns, struct err *
 	if (node == NULL)
 		return err_set(e, "libxenstat could not read the domains of this host (details in %s)",
 		               xen_log_path(x->log)[0] ? xen_log_path(x->log) : "no log file");
+	hv->host.io_delay_off = xen_probe_delayacct_off("");
 	hv->host.tot_mem_kb = xenstat_node_tot_mem(node) / 1024;
 	hv->host.free_mem_kb = xenstat_node_free_mem(node) / 1024;
 	out->host = hv->host;
@@ -639,7 +632,7 @@ xen_read_info(struct xen *x, uint32_t domid, struct sample_domain *out, struct e
 	if (rc == ERROR_DOMAIN_NOTFOUND)
 		return err_set(e, "domain %u does not exist (any more)", (unsigned)domid);
 	if (rc != 0)
-		return err_set(e, "cannot read domain %u: %s", (unsigned)domid, xen_why(x, rc));
+		return err_set(e, "cannot read domain %u: %s", (unsigned)domid, xen_log_why(x->log, rc));
 	return 0;
 }
 
@@ -703,7 +696,7 @@ xen_domain_vcpus(struct xen *x, uint32_t domid, unsigned *nvcpus, bool *paused, 
 	if (rc == ERROR_DOMAIN_NOTFOUND)
 		return err_set(e, "domain %u does not exist (any more)", (unsigned)domid);
 	if (rc != 0)
-		return err_set(e, "cannot read domain %u: %s", (unsigned)domid, xen_why(x, rc));
+		return err_set(e, "cannot read domain %u: %s", (unsigned)domid, xen_log_why(x->log, rc));
 	return 0;
 }
 
@@ -723,7 +716,7 @@ xen_sched_for_set(struct xen *x, uint32_t domid, const char *what, libxl_schedul
 		return err_set(e, "domain %u does not exist (any more)", (unsigned)domid);
 	if (rc != 0)
 		return err_set(e, "cannot read the scheduler parameters of domain %u: %s",
-		               (unsigned)domid, xen_why(x, rc));
+		               (unsigned)domid, xen_log_why(x->log, rc));
 	if (*sched != LIBXL_SCHEDULER_CREDIT && *sched != LIBXL_SCHEDULER_CREDIT2)
 		return err_set(e, "domain %u runs under the %s scheduler, which has no %s",
 		               (unsigned)domid, libxl_scheduler_to_string(*sched), what);
@@ -747,7 +740,7 @@ xen_sched_set(struct xen *x, uint32_t domid, libxl_scheduler sched, int weight, 
 	libxl_domain_sched_params_dispose(&p);
 	if (rc != 0)
 		return err_set(e, "libxl refused %s %u for domain %u: %s", what, value,
-		               (unsigned)domid, xen_why(x, rc));
+		               (unsigned)domid, xen_log_why(x->log, rc));
 	return 0;
 }
 
@@ -798,7 +791,7 @@ xen_cpuset_bitmap(struct xen *x, const struct cpuset *cpus, libxl_bitmap *map, s
 			               i, nr, nr ? nr - 1 : 0);
 	libxl_bitmap_init(map);
 	if (libxl_cpu_bitmap_alloc(x->ctx, map, 0) != 0)
-		return err_set(e, "cannot allocate a CPU map: %s", xen_why(x, ERROR_NOMEM));
+		return err_set(e, "cannot allocate a CPU map: %s", xen_log_why(x->log, ERROR_NOMEM));
 	for (unsigned i = 0; i < nr; i++)
 		if (cpuset_has(cpus, i)) {
 			if (!libxl_bitmap_cpu_valid(map, (int)i)) {
@@ -833,7 +826,7 @@ xen_pin_vcpu(struct hv *hv, uint32_t domid, int vcpu, const struct cpuset *cpus,
 	libxl_bitmap_dispose(&map);
 	if (rc != 0)
 		return err_set(e, "libxl could not pin %s of domain %u: %s",
-		               vcpu < 0 ? "the vcpus" : "the vcpu", (unsigned)domid, xen_why(x, rc));
+		               vcpu < 0 ? "the vcpus" : "the vcpu", (unsigned)domid, xen_log_why(x->log, rc));
 	return 0;
 }
 
@@ -859,7 +852,7 @@ xen_set_paused(struct hv *hv, uint32_t domid, bool paused, struct err *e)
 	rc = paused ? libxl_domain_pause(x->ctx, domid, NULL) : libxl_domain_unpause(x->ctx, domid, NULL);
 	if (rc != 0)
 		return err_set(e, "libxl could not %s domain %u: %s", paused ? "pause" : "unpause",
-		               (unsigned)domid, xen_why(x, rc));
+		               (unsigned)domid, xen_log_why(x->log, rc));
 	return 0;
 }
 
@@ -949,6 +942,22 @@ xen_close(struct hv *hv)
 	free(x);
 }
 
+static unsigned
+xen_take_notice(struct hv *hv, char *buf, size_t len)
+{
+	struct xen *x = hv->priv;
+	char text[ERR_MSG_MAX];
+	unsigned n = xen_log_take_notice(x->log, text, sizeof text);
+
+	if (n > 1 && xen_log_path(x->log)[0] != '\0')
+		snprintf(buf, len, "%s (and %u more in %s)", text, n - 1, xen_log_path(x->log));
+	else if (n > 1)
+		snprintf(buf, len, "%s (and %u more)", text, n - 1);
+	else
+		str_copy(buf, text, len);
+	return n;
+}
+
 static const struct hv_ops xen_ops = {
 	.name = "xen",
 	.sample = xen_sample,
@@ -963,6 +972,7 @@ static const struct hv_ops xen_ops = {
 	.link_fd = xen_link_fd,
 	.link_events = xen_link_events,
 	.console_exec = xen_console_exec,
+	.take_notice = xen_take_notice,
 };
 
 /* The scheduler of cpupool 0, where new domains go, as Xen reports it. */
@@ -1012,7 +1022,7 @@ xen_read_host(struct xen *x, struct err *e)
 	}
 	libxl_physinfo_dispose(&phys);
 	if (rc != 0)
-		return err_set(e, "cannot read the host's CPUs and memory from Xen: %s", xen_why(x, rc));
+		return err_set(e, "cannot read the host's CPUs and memory from Xen: %s", xen_log_why(x->log, rc));
 	if (h->nr_pcpus > SAMPLE_MAX_PCPUS)
 		h->nr_pcpus = SAMPLE_MAX_PCPUS;
 	return 0;
@@ -1027,7 +1037,7 @@ xen_open_libs(struct xen *x, struct err *e)
 	if (rc != 0) {
 		x->ctx = NULL;
 		return err_set(e, "cannot open libxl: %s (run domtop on dom0 as root, or try `domtop --demo`)",
-		               xen_why(x, rc));
+		               xen_log_why(x->log, rc));
 	}
 	/*
 	 * Child processes: domtop forks children of its own (the console

@@ -22,17 +22,6 @@ const libxl_childproc_hooks xen_childproc_hooks = {
 	.chldowner = libxl_sigchld_owner_libxl_always_selective_reap,
 };
 
-/* What libxl said last, else the name of its error code. */
-static const char *
-xen_console_why(struct xen_log *log, int rc)
-{
-	const char *last = log != NULL ? xen_log_last(log) : "";
-
-	if (last[0] != '\0')
-		return last;
-	return rc < 0 ? libxl_error_to_string((libxl_error)rc) : "unknown error";
-}
-
 int
 xen_console_exec(struct hv *hv, uint32_t domid, struct err *e)
 {
@@ -53,16 +42,16 @@ xen_console_exec(struct hv *hv, uint32_t domid, struct err *e)
 	rc = libxl_ctx_alloc(&postfork, LIBXL_VERSION, 0, lg);
 	if (rc != 0)
 		return err_set(e, "cannot open libxl to attach the console of domain %u: %s",
-		               (unsigned)domid, xen_console_why(log, rc));
+		               (unsigned)domid, xen_log_why(log, rc));
 	libxl_postfork_child_noexec(postfork);   /* invalidates postfork: never used again */
 	rc = libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0, lg);
 	if (rc != 0)
 		return err_set(e, "cannot open libxl to attach the console of domain %u: %s",
-		               (unsigned)domid, xen_console_why(log, rc));
+		               (unsigned)domid, xen_log_why(log, rc));
 	if (log != NULL)
 		xen_log_clear(log);
 	rc = libxl_primary_console_exec(ctx, domid, -1);
 	/* only on failure: no console for this domain, or xenconsole could not be run */
 	return err_set(e, "cannot attach the console of domain %u: %s (see `xl console %u`)",
-	               (unsigned)domid, xen_console_why(log, rc), (unsigned)domid);
+	               (unsigned)domid, xen_log_why(log, rc), (unsigned)domid);
 }

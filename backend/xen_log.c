@@ -1,31 +1,60 @@
 /*
  * xen_log.c: the log file of the Xen libraries (see xen_log.h). A
- * xentoollog logger of our own: it writes each message as one dated line and
- * keeps the last error for the operator's message.
+ * xentoollog logger of our own: it writes each message as one dated line,
+ * keeps the last error for an action's message and the last warning as a
+ * notice for the message line. libxenstat's stderr is captured in a memfd
+ * while quiet and copied to the log line by line.
  */
+/* libxl_error_to_string only; the API as xen.c pins it */
+#define LIBXL_API_VERSION 0x041300
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <libxl.h>
 
 #include "backend/str.h"
 #include "backend/xen_log.h"
 #include "backend/xen_map.h"
 
-#define XEN_LOG_MIN_LEVEL XTL_INFO   /* libxl's debug chatter stays out */
+#define XEN_LOG_MIN_LEVEL XTL_INFO      /* libxl's debug chatter stays out */
+#define XEN_LOG_NOTICE_LEVEL XTL_WARN   /* and what reaches the message line */
+#define XEN_LOG_CAPTURE_MAX 16384       /* of libxenstat's stderr per quiet spell */
+
+struct xen_log_notice {
+	char text[ERR_MSG_MAX];
+	unsigned n;                   /* how many since taken; the newest in text */
+};
 
 struct xen_log {
 	xentoollog_logger vtable;     /* first: libxl calls through it */
 	FILE *f;
+	int capture;                  /* memfd for stderr while quiet; -1: none */
 	char path[PATH_MAX];
 	char last[ERR_MSG_MAX];
+	struct xen_log_notice notice, held;
+	bool holding;
 };
+
+static void
+xen_log_raise(struct xen_log *l, const char *source, const char *msg)
+{
+	struct xen_log_notice *n = l->holding ? &l->held : &l->notice;
+
+	snprintf(n->text, sizeof n->text, "%s: %s", source, msg);
+	if (n->n < UINT_MAX)
+		n->n++;
+}
 
 static void
 xen_log_line(struct xen_log *l, const char *level, const char *context, const char *msg)
@@ -59,6 +88,8 @@ xen_log_vmessage(xentoollog_logger *lg, xentoollog_level level, int errnoval,
 		snprintf(msg + n, sizeof msg - n, ": %s", strerror(errnoval));
 	if (level >= XTL_ERROR)
 		str_copy(l->last, xen_map_tidy_libxl_msg(msg), sizeof l->last);
+	if (level >= XEN_LOG_NOTICE_LEVEL)
+		xen_log_raise(l, context ? context : "xen", xen_map_tidy_libxl_msg(msg));
 	if (level >= XEN_LOG_MIN_LEVEL)
 		xen_log_line(l, xtl_level_to_string(level), context, msg);
 }
@@ -134,6 +165,7 @@ xen_log_open(struct xen_log **out, const char *path, struct err *e)
 	*out = NULL;
 	if (l == NULL)
 		return err_set(e, "out of memory opening the Xen log");
+	l->capture = memfd_create("domtop-xen-stderr", MFD_CLOEXEC);
 	l->vtable.vmessage = xen_log_vmessage;
 	l->vtable.progress = NULL;
 	l->vtable.destroy = xen_log_destroy;
@@ -141,7 +173,7 @@ xen_log_open(struct xen_log **out, const char *path, struct err *e)
 		l->f = fopen(path, "ae");
 		if (l->f == NULL) {
 			int saved = errno;
-			free(l);
+			xen_log_close(l);
 			return err_set(e, "cannot open the Xen log %s: %s", path, strerror(saved));
 		}
 		str_copy(l->path, path, sizeof l->path);
@@ -159,6 +191,8 @@ xen_log_close(struct xen_log *l)
 		return;
 	if (l->f != NULL)
 		fclose(l->f);
+	if (l->capture >= 0)
+		close(l->capture);
 	free(l);
 }
 
@@ -186,6 +220,17 @@ xen_log_clear(struct xen_log *l)
 	l->last[0] = '\0';
 }
 
+const char *
+xen_log_why(struct xen_log *l, int rc)
+{
+	if (l != NULL) {
+		xen_log_take_notice(l, NULL, 0);
+		if (l->last[0] != '\0')
+			return l->last;
+	}
+	return rc < 0 ? libxl_error_to_string((libxl_error)rc) : "unknown error";
+}
+
 void
 xen_log_note(struct xen_log *l, const char *fmt, ...)
 {
@@ -198,18 +243,72 @@ xen_log_note(struct xen_log *l, const char *fmt, ...)
 	xen_log_line(l, "info", "domtop", msg);
 }
 
+void
+xen_log_warn(struct xen_log *l, const char *fmt, ...)
+{
+	char msg[ERR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	xen_log_line(l, "warning", "domtop", msg);
+	xen_log_raise(l, "domtop", msg);
+}
+
+unsigned
+xen_log_take_notice(struct xen_log *l, char *buf, size_t len)
+{
+	unsigned n = l->notice.n;
+
+	if (buf != NULL && len > 0)
+		str_copy(buf, n ? l->notice.text : "", len);
+	l->notice.n = 0;
+	l->notice.text[0] = '\0';
+	return n;
+}
+
+void
+xen_log_hold(struct xen_log *l)
+{
+	l->holding = true;
+	l->held.n = 0;
+}
+
+void
+xen_log_release(struct xen_log *l, bool keep)
+{
+	l->holding = false;
+	if (keep && l->held.n > 0) {
+		str_copy(l->notice.text, l->held.text, sizeof l->notice.text);
+		l->notice.n = l->notice.n > UINT_MAX - l->held.n ? UINT_MAX : l->notice.n + l->held.n;
+	}
+	l->held.n = 0;
+}
+
+/* Where stderr goes while quiet: the capture file (emptied), else the log, else /dev/null. */
+static int
+xen_log_quiet_target(struct xen_log *l, bool *owned)
+{
+	*owned = false;
+	if (l->capture >= 0 && ftruncate(l->capture, 0) == 0 && lseek(l->capture, 0, SEEK_SET) == 0)
+		return l->capture;
+	if (l->f != NULL) {
+		fflush(l->f);
+		return fileno(l->f);
+	}
+	*owned = true;
+	return open("/dev/null", O_WRONLY | O_CLOEXEC);
+}
+
 int
 xen_log_quiet_begin(struct xen_log *l)
 {
+	bool owned;
 	int target, saved;
 
 	fflush(stderr);
-	if (l->f != NULL) {
-		fflush(l->f);
-		target = fileno(l->f);
-	} else {
-		target = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	}
+	target = xen_log_quiet_target(l, &owned);
 	if (target < 0)
 		return -1;
 	saved = fcntl(2, F_DUPFD_CLOEXEC, 3);
@@ -217,18 +316,45 @@ xen_log_quiet_begin(struct xen_log *l)
 		close(saved);
 		saved = -1;
 	}
-	if (l->f == NULL)
+	if (owned)
 		close(target);
 	return saved;
+}
+
+/* Each line libxenstat wrote while quiet: to the log, dated, and as a notice. */
+static void
+xen_log_drain_capture(struct xen_log *l)
+{
+	char buf[XEN_LOG_CAPTURE_MAX + 1];
+	ssize_t n;
+	char *line, *next;
+
+	if (l->capture < 0)
+		return;
+	n = pread(l->capture, buf, XEN_LOG_CAPTURE_MAX, 0);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (line = buf; line != NULL && *line != '\0'; line = next) {
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		if (*str_trim(line) == '\0')
+			continue;
+		xen_log_line(l, "warning", "libxenstat", str_trim(line));
+		xen_log_raise(l, "libxenstat", str_trim(line));
+	}
+	if (ftruncate(l->capture, 0) < 0)
+		return;   /* emptied again at the next quiet_begin */
 }
 
 void
 xen_log_quiet_end(struct xen_log *l, int saved)
 {
-	(void)l;
 	if (saved < 0)
 		return;
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);
+	xen_log_drain_capture(l);
 }

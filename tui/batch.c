@@ -81,6 +81,13 @@ batch_real(double v)
 	return json_real(round(v * 1000.0) / 1000.0);
 }
 
+/* IO wait, or null when the host does not account IO delay (it would read 0). */
+static json_t *
+batch_iow(const struct view_domain *d, double v)
+{
+	return d->iow_off ? json_null() : batch_real(v);
+}
+
 static json_t *
 batch_str(const char *s)
 {
@@ -182,7 +189,7 @@ batch_vbds(const struct view_domain *d)
 		    "wr_sect", (json_int_t)v->wr_sect, "delay_ns", (json_int_t)v->delay_ns,
 		    "rd_iops", batch_real(r->rd_iops), "wr_iops", batch_real(r->wr_iops),
 		    "rd_Bps", batch_real(r->rd_Bps), "wr_Bps", batch_real(r->wr_Bps),
-		    "oo_ps", batch_real(r->oo_ps), "iow_pct", batch_real(r->iow_pct),
+		    "oo_ps", batch_real(r->oo_ps), "iow_pct", batch_iow(d, r->iow_pct),
 		    "ioprio_class", v->ioprio_class, "ioprio_level", v->ioprio_level,
 		    "scheduler", batch_str(v->scheduler)));
 	}
@@ -206,7 +213,7 @@ batch_domain(const struct app *a, const struct view_domain *d, unsigned nr_pcpus
 	    "cpu_ns", (json_int_t)r->cpu_ns, "mem_kb", (json_int_t)r->mem_kb,
 	    "maxmem_kb", (json_int_t)r->maxmem_kb, "vcpus", (json_int_t)r->nr_vcpus,
 	    "net_rx_bps", batch_real(d->rx_bps), "net_tx_bps", batch_real(d->tx_bps),
-	    "pps", batch_real(d->pps), "iow_pct", batch_real(d->iow_pct),
+	    "pps", batch_real(d->pps), "iow_pct", batch_iow(d, d->iow_pct),
 	    "iops", batch_real(d->iops),
 	    "vcpu", batch_vcpus(d, nr_pcpus), "vif", batch_vifs(a, d), "vbd", batch_vbds(d));
 }
@@ -223,7 +230,7 @@ batch_print_json(const struct app *a, FILE *out)
 	clock_gettime(CLOCK_REALTIME, &now);
 	for (size_t i = 0; i < a->view.n; i++)
 		json_array_append_new(doms, batch_domain(a, &a->view.doms[i], h->nr_pcpus));
-	obj = json_pack("{s:o,s:o,s:{s:o,s:s,s:s,s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I},s:o}",
+	obj = json_pack("{s:o,s:o,s:{s:o,s:s,s:s,s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b},s:o}",
 	    "time", json_real((double)now.tv_sec + now.tv_nsec / 1e9),
 	    "interval_s", batch_real((double)vh->interval_ns / 1e9),
 	    "host",
@@ -235,6 +242,7 @@ batch_print_json(const struct app *a, FILE *out)
 	    "paused", (json_int_t)vh->by_state[4], "crashed", (json_int_t)vh->by_state[3],
 	    "dying", (json_int_t)vh->by_state[0], "shutdown", (json_int_t)vh->by_state[1],
 	    "sum_weight", (json_int_t)vh->sum_weight,
+	    "io_delay_accounting", !h->io_delay_off,
 	    "domains", doms);
 	if (obj == NULL)
 		return -1;
@@ -259,6 +267,18 @@ batch_sleep_until(uint64_t deadline_ns)
 	}
 }
 
+/* What the backend's libraries said, on stderr: never in the output itself. */
+static void
+batch_news(struct app *a)
+{
+	char text[ERR_MSG_MAX], clean[ERR_MSG_MAX];
+
+	if (hv_take_notice(a->hv, text, sizeof text) == 0)
+		return;
+	str_sanitize(clean, sizeof clean, text);
+	fprintf(stderr, "domtop: %s\n", clean);
+}
+
 int
 batch_run(struct app *a, FILE *out, struct err *e)
 {
@@ -270,6 +290,7 @@ batch_run(struct app *a, FILE *out, struct err *e)
 		batch_sleep_until(next);
 		if (app_refresh(a, e) < 0)
 			return -1;
+		batch_news(a);
 		if ((a->opt.json ? batch_print_json(a, out) : batch_print_text(a, out)) < 0)
 			return err_set(e, "cannot write the batch output");
 		fflush(out);

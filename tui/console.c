@@ -117,6 +117,7 @@ on_sample(struct loop *l, void *arg)
 		ui_message(u, true, "sample failed: %s", e.msg);
 	else
 		maintain_throttles(u, true);
+	ui_take_news(u);
 	ui_rebuild(u);
 	schedule_sample(u);
 	ui_draw(u);
@@ -256,6 +257,7 @@ console_run(struct app *a, struct err *e)
 	}
 	ui_load_theme(&u);
 	if (loop_new(&u.loop, e) == 0 && console_wire(&u, e) == 0) {
+		ui_take_news(&u);
 		ui_rebuild(&u);
 		ui_draw(&u);
 		rc = loop_run(u.loop, e);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "backend/loop.h"
 #include "backend/str.h"
 #include "backend/throttle.h"
 #include "tui/keys.h"
@@ -25,6 +26,39 @@ ui_message(struct ui *u, bool error, const char *fmt, ...)
 	/* messages carry domain names and backend errors: sanitise them here, once */
 	str_sanitize(u->message, sizeof u->message, raw);
 	u->message_error = error;
+	u->message_ns = loop_now_ns();
+}
+
+/* An operator's message stays this long before news may replace it. */
+#define UI_MESSAGE_HOLD_NS (3 * 1000000000ull)
+/* A library that says the same at every sample is shown saying it once a minute. */
+#define UI_NOTICE_REPEAT_NS (60 * 1000000000ull)
+
+void
+ui_take_news(struct ui *u)
+{
+	const struct sample_host *h = &u->a->cur.host;
+	char text[ERR_MSG_MAX];
+	bool quiet = u->message[0] == '\0' || loop_now_ns() - u->message_ns >= UI_MESSAGE_HOLD_NS;
+
+	if (hv_take_notice(u->a->hv, text, sizeof text) > 0 &&
+	    (strcmp(text, u->notice_shown) != 0 ||
+	     loop_now_ns() - u->notice_shown_ns >= UI_NOTICE_REPEAT_NS))
+		str_copy(u->notice, text, sizeof u->notice);
+	if (!h->io_delay_off) {
+		u->said_iow_off = false;
+	} else if (!u->said_iow_off && quiet) {
+		ui_message(u, false, "IOW%% off: kernel.task_delayacct=0 (turn on: "
+		           "sysctl kernel.task_delayacct=1)");
+		u->said_iow_off = true;
+		return;
+	}
+	if (u->notice[0] != '\0' && quiet) {
+		ui_message(u, true, "%s", u->notice);
+		str_copy(u->notice_shown, u->notice, sizeof u->notice_shown);
+		u->notice_shown_ns = loop_now_ns();
+		u->notice[0] = '\0';
+	}
 }
 
 /*

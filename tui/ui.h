@@ -58,6 +58,11 @@ struct ui {
 	struct column_sort sort;
 	char message[ERR_MSG_MAX];
 	bool message_error;
+	uint64_t message_ns;    /* when it was set (loop clock) */
+	char notice[ERR_MSG_MAX];   /* the backend's news, waiting for a quiet message line */
+	char notice_shown[ERR_MSG_MAX];   /* the last news shown, and when: */
+	uint64_t notice_shown_ns;         /* the same again is not news for a minute */
+	bool said_iow_off;      /* that IOW% is off was said (until accounting is back) */
 	/* bad options, config lines, theme lines found at start-up; the help lists them */
 	char problems[UI_MAX_PROBLEMS][ERR_MSG_MAX];
 	size_t n_problems;                /* all of them, even past UI_MAX_PROBLEMS */
@@ -90,6 +95,12 @@ void ui_load_theme(struct ui *u);
 /* Shows one line on the message line; error selects the error colours. */
 void ui_message(struct ui *u, bool error, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/*
+ * After a sample: what the backend's libraries said (hv_take_notice) and
+ * that the host does not account IO delay, on the message line; news waits
+ * while the message line shows something the operator caused moments ago.
+ */
+void ui_take_news(struct ui *u);
 /* Rebuilds the table from the current view (after a sample, sort or filter change). */
 void ui_rebuild(struct ui *u);
 /* Sorts by a column; the column it already sorts by is reversed instead. */
