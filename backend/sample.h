@@ -90,6 +90,8 @@ struct sample_host {
 	uint64_t tot_mem_kb, free_mem_kb;
 	uint64_t cpu_mhz;
 	uint64_t idle_ns;             /* cumulative idle time over all pCPUs; 0 if unknown */
+	bool io_delay_off;            /* the kernel does not account block-IO delay
+	                               * (kernel.task_delayacct=0): delay_ns means nothing */
 };
 
 struct sample {

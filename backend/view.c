@@ -228,6 +228,7 @@ derive_host(struct view *v, const struct sample *cur)
 	for (size_t i = 0; i < v->n; i++) {
 		const struct sample_domain *d = v->doms[i].raw;
 
+		v->doms[i].iow_off = cur->host.io_delay_off;
 		for (int bit = 0; bit < 6; bit++)
 			if (d->state & (1u << bit))
 				h->by_state[bit]++;

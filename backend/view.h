@@ -44,6 +44,8 @@ struct view_domain {
 	double use;                   /* cpu_pct / ent_pct; 0 when no entitlement */
 	double rx_bps, tx_bps, pps;   /* all vifs; pps counts both directions */
 	double iow_pct, iops;         /* all vbds */
+	bool iow_off;                 /* the host does not account IO delay (sample_host
+	                               * io_delay_off): iow_pct is 0 and means nothing */
 	struct view_vcpu *vcpus;
 	struct view_vif *vifs;
 	struct view_vbd *vbds;

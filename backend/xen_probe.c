@@ -3,7 +3,10 @@
  * that told, what it means and what to do, and suggests the demo host.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -84,4 +87,24 @@ xen_probe_dom0(const char *root, struct err *e)
 	if (xen_probe_caps(root, e) < 0)
 		return -1;
 	return xen_probe_privcmd(root, e);
+}
+
+bool
+xen_probe_delayacct_off(const char *root)
+{
+	char path[PATH_MAX], buf[16];
+	ssize_t n;
+	int fd;
+
+	if ((size_t)snprintf(path, sizeof path, "%s/proc/sys/kernel/task_delayacct", root) >= sizeof path)
+		return false;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return buf[0] == '0' && strtol(buf, NULL, 10) == 0;
 }

@@ -192,7 +192,9 @@ fmt_thr(const struct view_domain *d, char *buf, size_t len)
 static void
 fmt_iow(const struct view_domain *d, char *buf, size_t len)
 {
-	if (!io_known(d))
+	if (d->iow_off && d->raw->n_vbds > 0)
+		snprintf(buf, len, "off");
+	else if (!io_known(d))
 		snprintf(buf, len, "-");
 	else
 		fmt_number(d->iow_pct, 5, buf, len);
@@ -330,8 +332,8 @@ cmp_thr(const struct view_domain *a, const struct view_domain *b)
 static int
 cmp_iow(const struct view_domain *a, const struct view_domain *b)
 {
-	return cmp_double(rate_or_unknown(io_known(a), a->iow_pct),
-	                  rate_or_unknown(io_known(b), b->iow_pct));
+	return cmp_double(rate_or_unknown(io_known(a) && !a->iow_off, a->iow_pct),
+	                  rate_or_unknown(io_known(b) && !b->iow_off, b->iow_pct));
 }
 
 static int

@@ -255,7 +255,9 @@ vbd_cells(const struct view_domain *d, size_t i, struct devcell *c)
 	rate_cell(&c[2], r, v->rd_iops + v->wr_iops, THEME_SUBROW);
 	rate_cell(&c[3], r, v->rd_Bps, THEME_SUBROW);
 	rate_cell(&c[4], r, v->wr_Bps, THEME_SUBROW);
-	if (r)
+	if (d->iow_off)
+		cell(&c[5], THEME_SUBROW, "off");
+	else if (r)
 		cell(&c[5], THEME_SUBROW, "%.1f", v->iow_pct);
 	else
 		cell(&c[5], THEME_SUBROW, "-");
