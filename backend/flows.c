@@ -260,6 +260,13 @@ epoch_of(uint64_t ns)
 	return (uint32_t)(ns / FLOWS_SLOT_NS) + 1;
 }
 
+/* Whether a ring of slots whose newest epoch is last still holds epoch x. */
+static bool
+in_ring(uint32_t x, uint32_t last)
+{
+	return x <= last && last - x < FLOWS_RING;
+}
+
 static uint64_t
 mix64(uint64_t h)
 {
@@ -492,7 +499,7 @@ flow_sum(const struct flow *f, uint32_t now, uint32_t k, struct tot *s)
 	memset(s, 0, sizeof *s);
 	for (x = now - k; x < now; x++) {
 		const struct cnt *c;
-		if (x > f->last_epoch || f->last_epoch - x >= FLOWS_RING || x < f->first_epoch)
+		if (!in_ring(x, f->last_epoch) || x < f->first_epoch)
 			continue;
 		c = &f->c[x % FLOWS_RING];
 		s->bytes_in += c->bytes_in;
@@ -596,7 +603,7 @@ totals_sum(const struct flows_table *t, uint32_t now, uint32_t k, struct tot *s)
 	memset(s, 0, sizeof *s);
 	for (x = now - k; x < now; x++) {
 		const struct tot *T;
-		if (x > t->tot_epoch || t->tot_epoch - x >= FLOWS_RING)
+		if (!in_ring(x, t->tot_epoch))
 			continue;
 		T = &t->tot[x % FLOWS_RING];
 		s->bytes_in += T->bytes_in;
@@ -633,7 +640,7 @@ fanout_estimate(const struct flows_table *t, uint32_t now, uint32_t k)
 
 	memset(u, 0, sizeof u);
 	for (x = now - k; x < now; x++)
-		if (x <= t->tot_epoch && t->tot_epoch - x < FLOWS_RING)
+		if (in_ring(x, t->tot_epoch))
 			for (i = 0; i < sizeof u; i++)
 				u[i] |= t->dsts[x % FLOWS_RING][i];
 	for (i = 0; i < sizeof u; i++)

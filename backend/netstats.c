@@ -25,6 +25,7 @@
 #include <netlink/socket.h>
 
 #include "backend/loop.h"
+#include "backend/mem.h"
 #include "backend/netstats.h"
 #include "backend/str.h"
 
@@ -52,7 +53,7 @@ struct netstats {
 	struct ns_name *names;          /* sorted by ifindex */
 	size_t n_names, cap_names;
 	struct ns_name *byname;         /* same entries, sorted by name */
-	size_t n_byname;
+	size_t n_byname, cap_byname;
 	bool byname_stale;
 	struct ns_links cur, next;      /* last refresh, and the one being read */
 	bool next_oom;
@@ -114,14 +115,9 @@ names_upsert(struct netstats *ns, int ifindex, const char *name, bool quiet)
 			report(ns, NETSTATS_LINK_RENAMED, ifindex, name, old);
 		return 0;
 	}
-	if (ns->n_names == ns->cap_names) {
-		size_t cap = ns->cap_names ? ns->cap_names * 2 : 64;
-		struct ns_name *v = realloc(ns->names, cap * sizeof *v);
-		if (v == NULL)
-			return -1;
-		ns->names = v;
-		ns->cap_names = cap;
-	}
+	if (mem_grow((void **)&ns->names, &ns->cap_names, ns->n_names + 1, sizeof *ns->names,
+	             NULL) < 0)
+		return -1;
 	memmove(&ns->names[i + 1], &ns->names[i], (ns->n_names - i) * sizeof *ns->names);
 	ns->names[i].ifindex = ifindex;
 	str_copy(ns->names[i].name, name, sizeof ns->names[i].name);
@@ -157,16 +153,15 @@ byname_cmp(const void *a, const void *b)
 static int
 byname_rebuild(struct netstats *ns)
 {
-	struct ns_name *v;
-
 	if (!ns->byname_stale)
 		return 0;
-	v = realloc(ns->byname, (ns->n_names ? ns->n_names : 1) * sizeof *v);
-	if (v == NULL)
+	if (mem_grow((void **)&ns->byname, &ns->cap_byname, ns->n_names, sizeof *ns->byname,
+	             NULL) < 0)
 		return -1;
-	memcpy(v, ns->names, ns->n_names * sizeof *v);
-	qsort(v, ns->n_names, sizeof *v, byname_cmp);
-	ns->byname = v;
+	if (ns->n_names > 0) {
+		memcpy(ns->byname, ns->names, ns->n_names * sizeof *ns->byname);
+		qsort(ns->byname, ns->n_names, sizeof *ns->byname, byname_cmp);
+	}
 	ns->n_byname = ns->n_names;
 	ns->byname_stale = false;
 	return 0;
@@ -275,14 +270,8 @@ next_slot(struct netstats *ns)
 {
 	struct ns_links *L = &ns->next;
 
-	if (L->n == L->cap) {
-		size_t cap = L->cap ? L->cap * 2 : 256;
-		struct netstats_link *v = realloc(L->v, cap * sizeof *v);
-		if (v == NULL)
-			return NULL;
-		L->v = v;
-		L->cap = cap;
-	}
+	if (mem_grow((void **)&L->v, &L->cap, L->n + 1, sizeof *L->v, NULL) < 0)
+		return NULL;
 	return &L->v[L->n++];
 }
 

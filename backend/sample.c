@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "backend/hv.h"
+#include "backend/mem.h"
 #include "backend/sample.h"
 
 void
@@ -40,14 +41,9 @@ sample_add_domain(struct sample *s)
 {
 	struct sample_domain *d;
 
-	if (s->n_domains == s->cap_domains) {
-		size_t cap = s->cap_domains ? s->cap_domains * 2 : 16;
-		d = realloc(s->domains, cap * sizeof *d);
-		if (d == NULL)
-			return NULL;
-		s->domains = d;
-		s->cap_domains = cap;
-	}
+	if (mem_grow((void **)&s->domains, &s->cap_domains, s->n_domains + 1, sizeof *s->domains,
+	             NULL) < 0)
+		return NULL;
 	d = &s->domains[s->n_domains++];
 	memset(d, 0, sizeof *d);
 	return d;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "backend/cpulist.h"
+#include "backend/mem.h"
 #include "backend/scenario.h"
 #include "backend/sim_rng.h"
 #include "backend/str.h"
@@ -48,6 +49,7 @@ struct scn_parser {
 	bool *alive;                    /* per domain, at the current time */
 	size_t *next;                   /* per domain: next in its label's hash chain */
 	size_t *name_next;              /* per domain: next in its name's hash chain */
+	size_t cap_alive, cap_next, cap_name_next;
 	size_t head[SCN_BUCKETS];       /* by label */
 	size_t name_head[SCN_BUCKETS];  /* by name (differs from the label with name_hex=) */
 	uint8_t ids[(SCN_MAX_DOMID + 8) / 8];   /* domids alive */
@@ -312,6 +314,21 @@ scn_number(struct scn_parser *p, const char *key, const char *text,
 	return 0;
 }
 
+/* An optional whole-number key: when text is given, its value (as n says) into *out. */
+static int
+scn_uint(struct scn_parser *p, const char *key, const char *text, const struct scn_num *n,
+         unsigned *out)
+{
+	double x;
+
+	if (text == NULL)
+		return 0;
+	if (scn_number(p, key, text, n, &x) < 0)
+		return -1;
+	*out = (unsigned)x;
+	return 0;
+}
+
 /* "LO-HI" or a single value (LO = HI), each end a number as n says. */
 static int
 scn_range(struct scn_parser *p, const char *key, const char *text,
@@ -475,6 +492,41 @@ scn_name_hex(struct scn_parser *p, const char *hex, char out[SAMPLE_NAME_MAX])
 
 /* ---- storage ---- */
 
+/* Room for item n (one past the last) in the array *arr of *cap items. */
+static int
+scn_grow(struct scn_parser *p, void **arr, size_t *cap, size_t n, size_t elem)
+{
+	struct err e;
+
+	if (mem_grow(arr, cap, n + 1, elem, &e) < 0)
+		return scn_fail(p, "%s", e.msg);
+	return 0;
+}
+
+/*
+ * A zeroed item after the n of domain d's array *arr of devices (at most
+ * max, exactly as many as there are: a domain has few); NULL when failed.
+ */
+static void *
+scn_push(struct scn_parser *p, const struct scn_domain *d, void **arr, size_t n, size_t max,
+         size_t elem, const char *what)
+{
+	char *a;
+
+	if (n == max) {
+		scn_fail(p, "domain '%s' has %zu %ss already (the most allowed)", d->label, max, what);
+		return NULL;
+	}
+	a = realloc(*arr, (n + 1) * elem);
+	if (a == NULL) {
+		scn_fail(p, "out of memory");
+		return NULL;
+	}
+	*arr = a;
+	memset(a + n * elem, 0, elem);
+	return a + n * elem;
+}
+
 static struct scn_domain *
 scn_new_domain(struct scn_parser *p, const char *name)
 {
@@ -485,29 +537,12 @@ scn_new_domain(struct scn_parser *p, const char *name)
 		scn_fail(p, "too many domains (at most %d over the whole scenario)", SCN_MAX_DOMAINS);
 		return NULL;
 	}
-	if (s->n_domains == s->cap_domains) {
-		size_t cap = s->cap_domains ? s->cap_domains * 2 : 32;
-		struct scn_domain *nd = realloc(s->domains, cap * sizeof *nd);
-		bool *na;
-		size_t *nn, *nm;
-
-		if (nd != NULL)
-			s->domains = nd;
-		na = realloc(p->alive, cap * sizeof *na);
-		if (na != NULL)
-			p->alive = na;
-		nn = realloc(p->next, cap * sizeof *nn);
-		if (nn != NULL)
-			p->next = nn;
-		nm = realloc(p->name_next, cap * sizeof *nm);
-		if (nm != NULL)
-			p->name_next = nm;
-		if (nd == NULL || na == NULL || nn == NULL || nm == NULL) {
-			scn_fail(p, "out of memory");
-			return NULL;
-		}
-		s->cap_domains = cap;
-	}
+	if (scn_grow(p, (void **)&s->domains, &s->cap_domains, s->n_domains, sizeof *s->domains) < 0
+	    || scn_grow(p, (void **)&p->alive, &p->cap_alive, s->n_domains, sizeof *p->alive) < 0
+	    || scn_grow(p, (void **)&p->next, &p->cap_next, s->n_domains, sizeof *p->next) < 0
+	    || scn_grow(p, (void **)&p->name_next, &p->cap_name_next, s->n_domains,
+	                sizeof *p->name_next) < 0)
+		return NULL;
 	d = &s->domains[s->n_domains];
 	memset(d, 0, sizeof *d);
 	str_copy(d->name, name, sizeof d->name);
@@ -624,11 +659,8 @@ scn_host(struct scn_parser *p)
 			return scn_fail(p, "disk_sched=%s: expected bfq, mq-deadline or none",
 			                scn_show(v[K_DSCHED], b));
 	}
-	if (v[K_MHZ] != NULL) {
-		if (scn_number(p, "mhz", v[K_MHZ], &scn_n_mhz, &x) < 0)
-			return -1;
-		h->mhz = (unsigned)x;
-	}
+	if (scn_uint(p, "mhz", v[K_MHZ], &scn_n_mhz, &h->mhz) < 0)
+		return -1;
 	p->have_host = true;
 	return 0;
 }
@@ -653,16 +685,9 @@ scn_domain_fields(struct scn_parser *p, struct scn_domain *d, const char *v[], b
 	if (v[K_MEM] == NULL)
 		return scn_fail(p, "domain '%s' needs mem= (e.g. mem=1G)", d->label);
 	*explicit_id = v[K_ID] != NULL;
-	if (v[K_ID] != NULL) {
-		if (scn_number(p, "id", v[K_ID], &scn_n_domid, &x) < 0)
-			return -1;
-		d->domid = (uint32_t)x;
-	}
-	if (v[K_VCPUS] != NULL) {
-		if (scn_number(p, "vcpus", v[K_VCPUS], &scn_n_vcpus, &x) < 0)
-			return -1;
-		d->vcpus = (unsigned)x;
-	}
+	if (scn_uint(p, "id", v[K_ID], &scn_n_domid, &d->domid) < 0
+	    || scn_uint(p, "vcpus", v[K_VCPUS], &scn_n_vcpus, &d->vcpus) < 0)
+		return -1;
 	if (scn_number(p, "mem", v[K_MEM], &scn_n_mem, &x) < 0)
 		return -1;
 	d->mem_kb = d->maxmem_kb = (uint64_t)(x / 1024);
@@ -674,11 +699,8 @@ scn_domain_fields(struct scn_parser *p, struct scn_domain *d, const char *v[], b
 			return scn_fail(p, "maxmem=%s is less than mem=%s", scn_show(v[K_MAXMEM], b),
 			                v[K_MEM]);
 	}
-	if (v[K_WEIGHT] != NULL) {
-		if (scn_number(p, "weight", v[K_WEIGHT], &scn_n_weight, &x) < 0)
-			return -1;
-		d->weight = (unsigned)x;
-	}
+	if (scn_uint(p, "weight", v[K_WEIGHT], &scn_n_weight, &d->weight) < 0)
+		return -1;
 	if (v[K_CAP] != NULL) {
 		if (scn_number(p, "cap", v[K_CAP], &scn_n_cap, &x) < 0)
 			return -1;
@@ -806,29 +828,20 @@ scn_vif(struct scn_parser *p)
 {
 	static const char *const keys[] = {"rx", "tx", "pkt", "bind", NULL};
 	struct scn_domain *d = scn_attach_target(p, "vif");
-	struct scn_vif *vifs, *f;
+	struct scn_vif *f;
 	const char *v[4];
-	double x;
 
 	if (d == NULL || scn_keys(p, 1, "vif", keys, v) < 0)
 		return -1;
-	if (d->n_vifs == SCN_MAX_VIFS)
-		return scn_fail(p, "domain '%s' has %d vifs already (the most allowed)", d->label,
-		                SCN_MAX_VIFS);
-	vifs = realloc(d->vifs, (d->n_vifs + 1) * sizeof *vifs);
-	if (vifs == NULL)
-		return scn_fail(p, "out of memory");
-	d->vifs = vifs;
-	f = &vifs[d->n_vifs];
-	memset(f, 0, sizeof *f);
+	f = scn_push(p, d, (void **)&d->vifs, d->n_vifs, SCN_MAX_VIFS, sizeof *d->vifs, "vif");
+	if (f == NULL)
+		return -1;
 	f->devid = (unsigned)d->n_vifs;
 	f->pkt = 1000;
 	if ((v[0] && scn_number(p, "rx", v[0], &scn_n_rate, &f->rx_bps) < 0) ||
 	    (v[1] && scn_number(p, "tx", v[1], &scn_n_rate, &f->tx_bps) < 0) ||
-	    (v[2] && scn_number(p, "pkt", v[2], &scn_n_pkt, &x) < 0))
+	    scn_uint(p, "pkt", v[2], &scn_n_pkt, &f->pkt) < 0)
 		return -1;
-	if (v[2])
-		f->pkt = (unsigned)x;
 	if (v[3] && scn_bind(p, d, v[3], f->bind, sizeof f->bind) < 0)
 		return -1;
 	d->n_vifs++;
@@ -852,7 +865,7 @@ scn_vbd(struct scn_parser *p)
 {
 	static const char *const keys[] = {"iops", "size", "read", NULL};
 	struct scn_domain *d = scn_attach_target(p, "vbd");
-	struct scn_vbd *vbds, *f;
+	struct scn_vbd *f;
 	const char *v[3];
 	unsigned devid;
 	double x;
@@ -866,15 +879,9 @@ scn_vbd(struct scn_parser *p)
 	for (size_t i = 0; i < d->n_vbds; i++)
 		if (d->vbds[i].devid == devid)
 			return scn_fail(p, "domain '%s' has a vbd %s already", d->label, p->tok[1].text);
-	if (d->n_vbds == SCN_MAX_VBDS)
-		return scn_fail(p, "domain '%s' has %d vbds already (the most allowed)", d->label,
-		                SCN_MAX_VBDS);
-	vbds = realloc(d->vbds, (d->n_vbds + 1) * sizeof *vbds);
-	if (vbds == NULL)
-		return scn_fail(p, "out of memory");
-	d->vbds = vbds;
-	f = &vbds[d->n_vbds];
-	memset(f, 0, sizeof *f);
+	f = scn_push(p, d, (void **)&d->vbds, d->n_vbds, SCN_MAX_VBDS, sizeof *d->vbds, "vbd");
+	if (f == NULL)
+		return -1;
 	str_copy(f->name, p->tok[1].text, sizeof f->name);
 	f->devid = devid;
 	f->req_bytes = 16384;
@@ -1005,17 +1012,8 @@ scn_new_event(struct scn_parser *p, enum scn_event_kind kind, uint64_t at_ns, si
 		scn_fail(p, "too many 'at' lines (at most %d)", SCN_MAX_EVENTS);
 		return NULL;
 	}
-	if (s->n_events == s->cap_events) {
-		size_t cap = s->cap_events ? s->cap_events * 2 : 32;
-		struct scn_event *ne = realloc(s->events, cap * sizeof *ne);
-
-		if (ne == NULL) {
-			scn_fail(p, "out of memory");
-			return NULL;
-		}
-		s->events = ne;
-		s->cap_events = cap;
-	}
+	if (scn_grow(p, (void **)&s->events, &s->cap_events, s->n_events, sizeof *s->events) < 0)
+		return NULL;
 	ev = &s->events[s->n_events++];
 	memset(ev, 0, sizeof *ev);
 	ev->kind = kind;
@@ -1082,11 +1080,8 @@ scn_at_set(struct scn_parser *p, uint64_t at_ns, size_t dom)
 			return -1;
 		if (v[S_TX] && scn_number(p, "tx", v[S_TX], &scn_n_rate, &ev->tx_bps) < 0)
 			return -1;
-		if (v[S_PKT]) {
-			if (scn_number(p, "pkt", v[S_PKT], &scn_n_pkt, &x) < 0)
-				return -1;
-			ev->pkt = (unsigned)x;
-		}
+		if (scn_uint(p, "pkt", v[S_PKT], &scn_n_pkt, &ev->pkt) < 0)
+			return -1;
 		ev->set |= (v[S_RX] ? SCN_SET_RX : 0) | (v[S_TX] ? SCN_SET_TX : 0) |
 		           (v[S_PKT] ? SCN_SET_PKT : 0);
 	}

@@ -9,14 +9,11 @@
  * for byte as the kernel dumped them, which libnl's objects do not keep.
  */
 #include <ctype.h>
-#include <errno.h>
 #include <inttypes.h>
-#include <math.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <linux/if_ether.h>
 #include <linux/pkt_cls.h>
@@ -35,6 +32,7 @@
 #include <netlink/route/tc.h>
 #include <netlink/socket.h>
 
+#include "backend/rate.h"
 #include "backend/shape.h"
 #include "backend/str.h"
 
@@ -102,6 +100,21 @@ nl_err(struct err *e, int rc, const char *fmt, const char *ifname)
 	return err_set(e, "%s: %s%s", what, nl_geterror(rc), nl_hint(rc));
 }
 
+/*
+ * The error of a netlink call that needs a kernel module: "what: missing"
+ * when the kernel does not know the object or operation, else the reason.
+ */
+static int
+nl_module_err(struct err *e, int rc, const char *fmt, const char *ifname, const char *missing)
+{
+	char what[256];
+
+	if (rc != -NLE_OBJ_NOTFOUND && rc != -NLE_OPNOTSUPP)
+		return nl_err(e, rc, fmt, ifname);
+	snprintf(what, sizeof what, fmt, ifname);
+	return err_set(e, "%s: %s", what, missing);
+}
+
 static bool
 shape_ours_alias(const char *alias, const char *vif)
 {
@@ -121,76 +134,16 @@ shape_ifb_name(const char *ifname, int ifindex, char out[SHAPE_NAME_MAX])
 
 /* ---- rates ---- */
 
-struct rate_unit {
-	const char *name;
-	double mult;                    /* to bits per second */
-};
-
-static const struct rate_unit rate_units[] = {
-	{ "bit", 1 }, { "kbit", 1e3 }, { "mbit", 1e6 }, { "gbit", 1e9 }, { "tbit", 1e12 },
-	{ "kibit", 1024.0 }, { "mibit", 1048576.0 }, { "gibit", 1073741824.0 },
-	{ "bps", 8 }, { "kbps", 8e3 }, { "mbps", 8e6 }, { "gbps", 8e9 },
-	{ "kibps", 8 * 1024.0 }, { "mibps", 8 * 1048576.0 }, { "gibps", 8 * 1073741824.0 },
-	{ "", 1 },
-};
-
 int
 shape_parse_rate(const char *text, uint64_t *bps, struct err *e)
 {
-	const char *p;
-	char *end;
-	double v;
-	size_t i;
-
-	for (p = text; p != NULL && isspace((unsigned char)*p); p++)
-		;
-	if (p == NULL || !(isdigit((unsigned char)*p) || *p == '.'))
-		return err_set(e, "bad rate \"%s\": write a number and a tc unit, e.g. 1mbit, "
-		               "500kbit, 2gbit", text ? text : "");
-	errno = 0;
-	v = strtod(p, &end);
-	if (errno != 0 || end == p || !isfinite(v))
-		return err_set(e, "bad rate \"%s\": the number does not parse", text);
-	for (i = 0; i < sizeof rate_units / sizeof *rate_units; i++) {
-		size_t n = strlen(rate_units[i].name);
-		if (strncasecmp(end, rate_units[i].name, n) == 0 && end[n] == '\0')
-			break;
-	}
-	if (i == sizeof rate_units / sizeof *rate_units)
-		return err_set(e, "bad rate \"%s\": unknown unit \"%s\" (use bit, kbit, mbit, gbit, "
-		               "kibit, mibit, or bps, kbps, mbps, gbps for bytes/s)", text, end);
-	v *= rate_units[i].mult;
-	if (v < (double)SHAPE_RATE_MIN || v > (double)SHAPE_RATE_MAX)
-		return err_set(e, "rate \"%s\" is out of range: domtop shapes between 8kbit and "
-		               "17gbit", text);
-	*bps = (uint64_t)llround(v);
-	return 0;
+	return rate_parse(text, SHAPE_RATE_MIN, SHAPE_RATE_MAX, bps, e);
 }
 
 void
 shape_format_rate(uint64_t bps, char *buf, size_t len)
 {
-	static const struct { uint64_t div; const char *unit; } u[] = {
-		{ 1000000000ull, "gbit" }, { 1000000ull, "mbit" }, { 1000ull, "kbit" },
-	};
-	char num[32];
-	size_t i, n;
-
-	for (i = 0; i < sizeof u / sizeof *u; i++) {
-		if (bps < u[i].div || (bps % (u[i].div / 1000 ? u[i].div / 1000 : 1)) != 0)
-			continue;
-		/* exact with at most 3 decimals: print it without trailing zeros */
-		snprintf(num, sizeof num, "%" PRIu64 ".%03" PRIu64, bps / u[i].div,
-		         (bps % u[i].div) / (u[i].div / 1000));
-		n = strlen(num);
-		while (num[n - 1] == '0')
-			num[--n] = '\0';
-		if (num[n - 1] == '.')
-			num[--n] = '\0';
-		snprintf(buf, len, "%s%s", num, u[i].unit);
-		return;
-	}
-	snprintf(buf, len, "%" PRIu64 "bit", bps);
+	rate_format(bps, buf, len);
 }
 
 /* ---- raw dumps ---- */
@@ -358,6 +311,8 @@ tbf_decode(const struct qd *q, struct shape_dir *d)
 struct ingress_find {
 	uint32_t redirect_ifindex;      /* of our filter's mirred action; 0 = none */
 	bool ours;                      /* a u32 filter at our prio */
+	bool mine;                      /* the ingress qdisc is domtop's: ingress, our filter */
+	bool foreign;                   /* an ingress or clsact qdisc domtop did not make */
 };
 
 static uint32_t
@@ -408,12 +363,19 @@ filter_msg(struct nl_msg *msg, void *arg)
 }
 
 static int
-ingress_find(struct shape *sh, const struct ifstate *s, struct ingress_find *f)
+ingress_find(struct shape *sh, const struct ifstate *s, struct ingress_find *f, struct err *e)
 {
+	int rc;
+
 	memset(f, 0, sizeof *f);
 	if (s->ingress == NULL)
 		return 0;
-	return dump_request(sh, RTM_GETTFILTER, s->ifindex, INGRESS_HANDLE, filter_msg, f);
+	rc = dump_request(sh, RTM_GETTFILTER, s->ifindex, INGRESS_HANDLE, filter_msg, f);
+	if (rc < 0)
+		return nl_err(e, rc, "cannot read the ingress filters of %s", s->ifname);
+	f->mine = f->ours && strcmp(s->ingress->kind, "ingress") == 0;
+	f->foreign = !f->mine;
+	return 0;
 }
 
 /* Our ifb for a vif, if it exists: its ifindex, or 0; -1 when the name is taken. */
@@ -441,7 +403,7 @@ status_fill(struct shape *sh, const struct ifstate *s, struct shape_status *st, 
 	struct ingress_find f;
 	struct ifstate ifb;
 	char name[SHAPE_NAME_MAX];
-	int idx, rc;
+	int idx;
 
 	memset(st, 0, sizeof *st);
 	if (s->root != NULL) {
@@ -450,10 +412,9 @@ status_fill(struct shape *sh, const struct ifstate *s, struct shape_status *st, 
 		if (s->root->handle == SHAPE_HANDLE)
 			st->to_guest.active = tbf_decode(s->root, &st->to_guest);
 	}
-	rc = ingress_find(sh, s, &f);
-	if (rc < 0)
-		return nl_err(e, rc, "cannot read the ingress filters of %s", s->ifname);
-	st->foreign_ingress = s->ingress != NULL && !(f.ours && strcmp(s->ingress->kind, "ingress") == 0);
+	if (ingress_find(sh, s, &f, e) < 0)
+		return -1;
+	st->foreign_ingress = f.foreign;
 	idx = ifb_find(sh, s, name);
 	if (idx <= 0)
 		return 0;
@@ -467,17 +428,32 @@ status_fill(struct shape *sh, const struct ifstate *s, struct shape_status *st, 
 	return 0;
 }
 
+/* The tc state of ifname as it is now, allocated (it is large); NULL on error. */
+static struct ifstate *
+if_load(struct shape *sh, const char *ifname, struct err *e)
+{
+	struct ifstate *s = malloc(sizeof *s);
+
+	if (s == NULL) {
+		err_set(e, "out of memory reading the qdiscs of %s", ifname);
+		return NULL;
+	}
+	if (if_inspect(sh, ifname, s, e) < 0) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
 int
 shape_read(struct shape *sh, const char *ifname, struct shape_status *st, struct err *e)
 {
-	struct ifstate *s = malloc(sizeof *s);
+	struct ifstate *s = if_load(sh, ifname, e);
 	int rc;
 
 	if (s == NULL)
-		return err_set(e, "out of memory reading the qdiscs of %s", ifname);
-	rc = if_inspect(sh, ifname, s, e);
-	if (rc == 0)
-		rc = status_fill(sh, s, st, e);
+		return -1;
+	rc = status_fill(sh, s, st, e);
 	free(s);
 	return rc;
 }
@@ -503,17 +479,28 @@ tbf_params(const struct shape_spec *spec, struct tbf_params *p)
 	p->limit = (int)(limit > INT32_MAX ? INT32_MAX : limit);
 }
 
+/* A qdisc object to add or delete: where it is and its handle; NULL when out of memory. */
+static struct rtnl_qdisc *
+qdisc_new(int ifindex, uint32_t parent, uint32_t handle)
+{
+	struct rtnl_qdisc *q = rtnl_qdisc_alloc();
+
+	if (q != NULL) {
+		rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
+		rtnl_tc_set_parent(TC_CAST(q), parent);
+		rtnl_tc_set_handle(TC_CAST(q), handle);
+	}
+	return q;
+}
+
 static int
 tbf_set(struct shape *sh, int ifindex, const struct tbf_params *p)
 {
-	struct rtnl_qdisc *q = rtnl_qdisc_alloc();
+	struct rtnl_qdisc *q = qdisc_new(ifindex, TC_H_ROOT, SHAPE_HANDLE);
 	int rc;
 
 	if (q == NULL)
 		return -NLE_NOMEM;
-	rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
-	rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
-	rtnl_tc_set_handle(TC_CAST(q), SHAPE_HANDLE);
 	rc = rtnl_tc_set_kind(TC_CAST(q), "tbf");
 	if (rc == 0) {
 		rtnl_qdisc_tbf_set_rate(q, p->rate_Bps, p->burst, 0);
@@ -527,24 +514,19 @@ tbf_set(struct shape *sh, int ifindex, const struct tbf_params *p)
 static int
 tbf_error(struct err *e, int rc, const char *ifname)
 {
-	if (rc == -NLE_OBJ_NOTFOUND || rc == -NLE_OPNOTSUPP)
-		return err_set(e, "cannot add a tbf qdisc on %s: the kernel has no tbf "
-		               "(modprobe sch_tbf)", ifname);
-	return nl_err(e, rc, "cannot add a tbf qdisc on %s", ifname);
+	return nl_module_err(e, rc, "cannot add a tbf qdisc on %s", ifname,
+	                     "the kernel has no tbf (modprobe sch_tbf)");
 }
 
 /* Deletes the root qdisc with handle h (the kernel attaches its default). */
 static int
 root_delete(struct shape *sh, int ifindex, uint32_t h)
 {
-	struct rtnl_qdisc *q = rtnl_qdisc_alloc();
+	struct rtnl_qdisc *q = qdisc_new(ifindex, TC_H_ROOT, h);
 	int rc;
 
 	if (q == NULL)
 		return -NLE_NOMEM;
-	rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
-	rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
-	rtnl_tc_set_handle(TC_CAST(q), h);
 	rc = rtnl_qdisc_delete(sh->sk, q);
 	rtnl_qdisc_put(q);
 	return rc;
@@ -554,14 +536,11 @@ root_delete(struct shape *sh, int ifindex, uint32_t h)
 static int
 ingress_change(struct shape *sh, int ifindex, bool add)
 {
-	struct rtnl_qdisc *q = rtnl_qdisc_alloc();
+	struct rtnl_qdisc *q = qdisc_new(ifindex, TC_H_INGRESS, INGRESS_HANDLE);
 	int rc;
 
 	if (q == NULL)
 		return -NLE_NOMEM;
-	rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
-	rtnl_tc_set_parent(TC_CAST(q), TC_H_INGRESS);
-	rtnl_tc_set_handle(TC_CAST(q), INGRESS_HANDLE);
 	rc = rtnl_tc_set_kind(TC_CAST(q), "ingress");
 	if (!add)
 		rc = rtnl_qdisc_delete(sh->sk, q);
@@ -831,20 +810,10 @@ to_guest_undo(struct shape *sh, const struct ifstate *s, const struct shape_save
 static int
 ifb_error(struct err *e, int rc, const char *name)
 {
-	if (rc == -NLE_OPNOTSUPP || rc == -NLE_OBJ_NOTFOUND)
-		return err_set(e, "cannot create ifb device %s: module ifb not loaded (modprobe ifb)", name);
 	if (rc == -NLE_EXIST)
 		return err_set(e, "cannot create ifb device %s: the name is taken", name);
-	return nl_err(e, rc, "cannot create ifb device %s", name);
-}
-
-static int
-redirect_error(struct err *e, int rc, const char *ifname)
-{
-	if (rc == -NLE_OPNOTSUPP || rc == -NLE_OBJ_NOTFOUND)
-		return err_set(e, "cannot redirect the ingress of %s: the kernel lacks the u32 filter or "
-		               "the mirred action (modprobe cls_u32 act_mirred)", ifname);
-	return nl_err(e, rc, "cannot redirect the ingress of %s to its ifb", ifname);
+	return nl_module_err(e, rc, "cannot create ifb device %s", name,
+	                     "module ifb not loaded (modprobe ifb)");
 }
 
 /* Builds ifb + tbf + ingress + filter; on failure removes what it made. */
@@ -864,16 +833,15 @@ from_guest_build(struct shape *sh, const struct ifstate *s, const char *ifb,
 	}
 	rc = ingress_change(sh, s->ifindex, true);
 	if (rc < 0) {
-		if (rc == -NLE_OBJ_NOTFOUND || rc == -NLE_OPNOTSUPP)
-			err_set(e, "cannot add an ingress qdisc on %s: the kernel lacks sch_ingress "
-			        "(modprobe sch_ingress)", s->ifname);
-		else
-			nl_err(e, rc, "cannot add an ingress qdisc on %s", s->ifname);
+		nl_module_err(e, rc, "cannot add an ingress qdisc on %s", s->ifname,
+		              "the kernel lacks sch_ingress (modprobe sch_ingress)");
 		goto undo_ifb;
 	}
 	rc = redirect_add(sh, s->ifindex, idx);
 	if (rc < 0) {
-		redirect_error(e, rc, s->ifname);
+		nl_module_err(e, rc, "cannot redirect the ingress of %s to its ifb", s->ifname,
+		              "the kernel lacks the u32 filter or the mirred action "
+		              "(modprobe cls_u32 act_mirred)");
 		ingress_change(sh, s->ifindex, false);
 		goto undo_ifb;
 	}
@@ -888,15 +856,13 @@ static int
 from_guest_check(struct shape *sh, const struct ifstate *s, struct ingress_find *f,
                  char ifb[SHAPE_NAME_MAX], int *idx, struct err *e)
 {
-	int rc = ingress_find(sh, s, f);
-
-	if (rc < 0)
-		return nl_err(e, rc, "cannot read the ingress filters of %s", s->ifname);
+	if (ingress_find(sh, s, f, e) < 0)
+		return -1;
 	*idx = ifb_find(sh, s, ifb);
 	if (*idx < 0)
 		return err_set(e, "cannot shape traffic from the guest on %s: an interface named %s "
 		               "exists and was not made by domtop; rename or delete it", s->ifname, ifb);
-	if (s->ingress != NULL && (!f->ours || strcmp(s->ingress->kind, "ingress") != 0))
+	if (f->foreign)
 		return err_set(e, "cannot shape traffic from the guest on %s: it has an %s qdisc "
 		               "domtop did not make; remove it first (tc qdisc del dev %s %s)",
 		               s->ifname, s->ingress->kind, s->ifname, s->ingress->kind);
@@ -938,11 +904,10 @@ from_guest_undo(struct shape *sh, const struct ifstate *s, struct err *e)
 	char ifb[SHAPE_NAME_MAX];
 	int idx, rc;
 
-	rc = ingress_find(sh, s, &f);
-	if (rc < 0)
-		return nl_err(e, rc, "cannot read the ingress filters of %s", s->ifname);
+	if (ingress_find(sh, s, &f, e) < 0)
+		return -1;
 	idx = ifb_find(sh, s, ifb);
-	if (s->ingress != NULL && f.ours && strcmp(s->ingress->kind, "ingress") == 0) {
+	if (f.mine) {
 		rc = ingress_change(sh, s->ifindex, false);
 		if (rc < 0 && rc != -NLE_OBJ_NOTFOUND)
 			return nl_err(e, rc, "cannot remove the ingress qdisc of %s", s->ifname);
@@ -986,13 +951,26 @@ to_guest_revert(struct shape *sh, const struct ifstate *s, const struct shape_sa
 
 /* ---- the public calls ---- */
 
+/* What shape_apply and shape_undo check first: the directions, and that saved is ifname's. */
 static int
-reread(struct shape *sh, const char *ifname, struct shape_status *st, struct err *e)
+args_check(const char *ifname, unsigned dirs, const struct shape_saved *saved, struct err *e)
+{
+	if ((dirs & SHAPE_BOTH) == 0 || (dirs & ~(unsigned)SHAPE_BOTH) != 0)
+		return err_set(e, "bad throttle direction %u (to the guest, from the guest, or both)", dirs);
+	if (saved != NULL && saved->ifname[0] != '\0' && strcmp(saved->ifname, ifname) != 0)
+		return err_set(e, "internal: the saved state of %s was passed for %s", saved->ifname, ifname);
+	return 0;
+}
+
+/* Reads the result of a change back into st (when not NULL); done says what was done. */
+static int
+reread(struct shape *sh, const char *ifname, struct shape_status *st, const char *done,
+       struct err *e)
 {
 	if (st == NULL)
 		return 0;
 	if (shape_read(sh, ifname, st, e) < 0)
-		return err_prefix(e, "applied, but cannot read the result back");
+		return err_prefix(e, "%s, but cannot read the result back", done);
 	return 0;
 }
 
@@ -1006,18 +984,13 @@ shape_apply(struct shape *sh, const char *ifname, unsigned dirs, const struct sh
 	bool to_changed = false, from_changed = false, to_done = false;
 	int rc = -1;
 
-	if ((dirs & SHAPE_BOTH) == 0 || (dirs & ~(unsigned)SHAPE_BOTH) != 0)
-		return err_set(e, "bad throttle direction %u (to the guest, from the guest, or both)", dirs);
+	if (args_check(ifname, dirs, saved, e) < 0)
+		return -1;
 	if (spec->rate_bps < SHAPE_RATE_MIN || spec->rate_bps > SHAPE_RATE_MAX)
 		return err_set(e, "rate %" PRIu64 " bit/s is out of range (8kbit to 17gbit)", spec->rate_bps);
-	if (saved->ifname[0] != '\0' && strcmp(saved->ifname, ifname) != 0)
-		return err_set(e, "internal: the saved state of %s was passed for %s", saved->ifname, ifname);
-	s = malloc(sizeof *s);
-	if (s == NULL)
-		return err_set(e, "out of memory reading the qdiscs of %s", ifname);
+	if ((s = if_load(sh, ifname, e)) == NULL)
+		return -1;
 	before = *saved;
-	if (if_inspect(sh, ifname, s, e) < 0)
-		goto out;
 	tbf_params(spec, &p);
 	if (dirs & SHAPE_FROM_GUEST) {     /* refuse before changing anything */
 		struct ingress_find f;
@@ -1037,7 +1010,7 @@ shape_apply(struct shape *sh, const char *ifname, unsigned dirs, const struct sh
 			to_guest_revert(sh, s, saved, to_changed, e);
 		goto fail;
 	}
-	rc = reread(sh, ifname, st, e);
+	rc = reread(sh, ifname, st, "applied", e);
 	goto out;
 fail:
 	*saved = before;
@@ -1086,26 +1059,19 @@ shape_undo(struct shape *sh, const char *ifname, unsigned dirs, const struct sha
 	struct ifstate *s;
 	int rc = -1;
 
-	if ((dirs & SHAPE_BOTH) == 0 || (dirs & ~(unsigned)SHAPE_BOTH) != 0)
-		return err_set(e, "bad throttle direction %u (to the guest, from the guest, or both)", dirs);
-	if (saved != NULL && saved->ifname[0] != '\0' && strcmp(saved->ifname, ifname) != 0)
-		return err_set(e, "internal: the saved state of %s was passed for %s", saved->ifname, ifname);
+	if (args_check(ifname, dirs, saved, e) < 0)
+		return -1;
 	rc = link_index(sh, ifname, NULL);
 	if (rc == -NLE_OBJ_NOTFOUND || rc == -NLE_NODEV)
 		return vif_gone_undo(sh, ifname, dirs, st, e);
 	rc = -1;
-	s = malloc(sizeof *s);
-	if (s == NULL)
-		return err_set(e, "out of memory reading the qdiscs of %s", ifname);
-	if (if_inspect(sh, ifname, s, e) < 0)
-		goto out;
+	if ((s = if_load(sh, ifname, e)) == NULL)
+		return -1;
 	if ((dirs & SHAPE_TO_GUEST) && to_guest_undo(sh, s, saved, e) < 0)
 		goto out;
 	if ((dirs & SHAPE_FROM_GUEST) && from_guest_undo(sh, s, e) < 0)
 		goto out;
-	rc = 0;
-	if (st != NULL && shape_read(sh, ifname, st, e) < 0)
-		rc = err_prefix(e, "undone, but cannot read the result back");
+	rc = reread(sh, ifname, st, "undone", e);
 out:
 	free(s);
 	return rc;

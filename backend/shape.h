@@ -129,10 +129,11 @@ int shape_read(struct shape *sh, const char *ifname, struct shape_status *st, st
 
 /*
  * Rates in tc units: "1mbit", "500kbit", "2.5gbit", "100kibit", "10mbps"
- * (bytes/s), or a bare number of bits/s. Checks SHAPE_RATE_MIN..MAX.
+ * (bytes/s), or a bare number of bits/s, rounded down to whole bytes/s
+ * (rate_parse of rate.h). Checks SHAPE_RATE_MIN..MAX.
  */
 int shape_parse_rate(const char *text, uint64_t *bps, struct err *e);
-/* "10mbit", "1.5gbit", "500kbit", "8000bit": round trips through parse. */
+/* "10mbit", "1.5gbit", "500kbit", "8kbit" (rate_format): round trips through parse. */
 void shape_format_rate(uint64_t bps, char *buf, size_t len);
 
 /* The ifb name used for a vif (ifindex is used when the name is too long). */

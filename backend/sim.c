@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/mem.h"
 #include "backend/scenario.h"
 #include "backend/sim.h"
 #include "backend/sim_console.h"
@@ -122,22 +123,6 @@ static struct sim *
 sim_of(struct hv *hv)
 {
 	return hv->priv;
-}
-
-/* Grows a scratch array to hold n items; false when out of memory. */
-static bool
-sim_reserve(void **p, size_t *cap, size_t n, size_t size)
-{
-	void *np;
-
-	if (n <= *cap)
-		return true;
-	np = realloc(*p, n * size);
-	if (np == NULL)
-		return false;
-	*p = np;
-	*cap = n;
-	return true;
 }
 
 /* ---- placement of vcpus on pCPUs ---- */
@@ -332,7 +317,7 @@ sim_run_cpu(struct sim *s, double dt)
 {
 	double used = 0;
 
-	if (!sim_reserve((void **)&s->sd, &s->cap_sd, s->n_order, sizeof *s->sd))
+	if (mem_grow((void **)&s->sd, &s->cap_sd, s->n_order, sizeof *s->sd, NULL) < 0)
 		return -1;
 	for (size_t k = 0; k < s->n_order; k++) {
 		struct sim_dom *d = &s->dom[s->order[k]];
@@ -374,7 +359,7 @@ sim_run_net(struct sim *s, double dt)
 
 	for (size_t j = 0; j < s->n_order; j++)
 		n += s->dom[s->order[j]].n_vifs;
-	if (!sim_reserve((void **)&s->flow, &s->cap_flow, 2 * n + 1, sizeof *s->flow))
+	if (mem_grow((void **)&s->flow, &s->cap_flow, 2 * n + 1, sizeof *s->flow, NULL) < 0)
 		return -1;
 	for (size_t j = 0; j < s->n_order; j++) {
 		struct sim_dom *d = &s->dom[s->order[j]];
@@ -410,7 +395,7 @@ sim_run_disk(struct sim *s, double dt)
 
 	for (size_t j = 0; j < s->n_order; j++)
 		n += s->dom[s->order[j]].n_vbds;
-	if (!sim_reserve((void **)&s->io, &s->cap_io, n + 1, sizeof *s->io))
+	if (mem_grow((void **)&s->io, &s->cap_io, n + 1, sizeof *s->io, NULL) < 0)
 		return -1;
 	for (size_t j = 0; j < s->n_order; j++) {
 		struct sim_dom *d = &s->dom[s->order[j]];

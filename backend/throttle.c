@@ -6,14 +6,16 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backend/mem.h"
+#include "backend/rate.h"
 #include "backend/str.h"
 #include "backend/throttle.h"
 
@@ -94,15 +96,8 @@ throttle_put(struct throttle_reg *r, const struct throttle_entry *t, struct err 
 	}
 	if (r->n >= THROTTLE_MAX_ENTRIES)
 		return err_set(e, "more than %d throttles registered", THROTTLE_MAX_ENTRIES);
-	if (r->n == r->cap) {
-		size_t n = r->cap ? 2 * r->cap : 16;
-		struct throttle_entry *p = realloc(r->e, n * sizeof *p);
-
-		if (p == NULL)
-			return err_set(e, "out of memory");
-		r->e = p;
-		r->cap = n;
-	}
+	if (mem_grow((void **)&r->e, &r->cap, r->n + 1, sizeof *r->e, e) < 0)
+		return err_prefix(e, "cannot register the throttle");
 	r->e[r->n++] = *t;
 	return 0;
 }
@@ -156,18 +151,10 @@ buf_add(struct buf *b, const char *s, size_t n)
 {
 	if (b->oom)
 		return;
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		char *p;
-
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		if ((p = realloc(b->p, cap)) == NULL) {
-			b->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
+	if (n > SIZE_MAX - b->n - 1
+	    || mem_grow((void **)&b->p, &b->cap, b->n + n + 1, 1, NULL) < 0) {
+		b->oom = true;
+		return;
 	}
 	memcpy(b->p + b->n, s, n);
 	b->n += n;
@@ -725,63 +712,11 @@ throttle_format_time(int64_t t, char *buf, size_t len)
 int
 throttle_parse_rate(const char *text, uint64_t *bps, struct err *e)
 {
-	static const struct { const char *unit; double mult; } units[] = {
-		{ "", 1 }, { "bit", 1 }, { "kbit", 1e3 }, { "mbit", 1e6 }, { "gbit", 1e9 },
-		{ "tbit", 1e12 }, { "kibit", 1024.0 }, { "mibit", 1048576.0 },
-		{ "gibit", 1073741824.0 }, { "tibit", 1099511627776.0 },
-		{ "bps", 8 }, { "kbps", 8e3 }, { "mbps", 8e6 }, { "gbps", 8e9 }, { "tbps", 8e12 },
-		{ "kibps", 8192.0 }, { "mibps", 8388608.0 }, { "gibps", 8589934592.0 },
-	};
-	const char *p = text;
-	char *end;
-	double v, bits;
-
-	char num[32];
-	size_t n = strspn(p, "0123456789.");
-
-	/* plain decimals only: strtod alone would take hex, exponents, inf and nan */
-	if (n == 0 || n >= sizeof num || strchr(p, '.') != strrchr(p, '.'))
-		goto bad;
-	memcpy(num, p, n);
-	num[n] = '\0';
-	v = strtod(num, &end);
-	if (*end != '\0')
-		goto bad;
-	end = (char *)p + n;
-	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-		if (strcasecmp(end, units[i].unit) != 0)
-			continue;
-		bits = v * units[i].mult;
-		if (!(bits >= THROTTLE_RATE_MIN && bits <= THROTTLE_RATE_MAX))
-			return err_set(e, "a throttle rate must be from 8kbit to 1000gbit, not '%.40s'", text);
-		*bps = (uint64_t)(bits / 8) * 8;
-		return 0;
-	}
-bad:
-	return err_set(e, "a rate is a number with a tc unit, like 10mbit, 500kbit, 2gbit or 1mbps "
-	               "(bytes/s); not '%.40s'", text);
+	return rate_parse(text, THROTTLE_RATE_MIN, THROTTLE_RATE_MAX, bps, e);
 }
 
 void
 throttle_format_rate(uint64_t bps, char *buf, size_t len)
 {
-	static const struct { const char *unit; double mult; } units[] = {
-		{ "tbit", 1e12 }, { "gbit", 1e9 }, { "mbit", 1e6 }, { "kbit", 1e3 },
-	};
-	uint64_t back;
-
-	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-		if ((double)bps < units[i].mult)
-			continue;
-		for (int dec = 0; dec <= 3; dec++) {
-			char t[32];
-
-			snprintf(t, sizeof t, "%.*f%s", dec, (double)bps / units[i].mult, units[i].unit);
-			if (throttle_parse_rate(t, &back, NULL) == 0 && back == bps) {
-				snprintf(buf, len, "%s", t);
-				return;
-			}
-		}
-	}
-	snprintf(buf, len, "%" PRIu64 "bit", bps);
+	rate_format(bps, buf, len);
 }

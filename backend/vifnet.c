@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "backend/loop.h"
+#include "backend/mem.h"
 #include "backend/netstats.h"
 #include "backend/shape.h"
 #include "backend/str.h"
@@ -48,15 +49,9 @@ vifnet_cache_get(struct vifnet *vn, const char *ifname)
 
 	if (c != NULL)
 		return c;
-	if (vn->n_cache == vn->cap_cache) {
-		size_t n = vn->cap_cache ? 2 * vn->cap_cache : 16;
-		struct vifnet_cached *p = realloc(vn->cache, n * sizeof *p);
-
-		if (p == NULL)
-			return NULL;
-		vn->cache = p;
-		vn->cap_cache = n;
-	}
+	if (mem_grow((void **)&vn->cache, &vn->cap_cache, vn->n_cache + 1, sizeof *vn->cache,
+	             NULL) < 0)
+		return NULL;
 	c = &vn->cache[vn->n_cache++];
 	memset(c, 0, sizeof *c);
 	str_copy(c->ifname, ifname, sizeof c->ifname);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/mem.h"
 #include "backend/str.h"
 #include "backend/xen_map.h"
 #include "backend/xen_vif.h"
@@ -65,14 +66,8 @@ xen_vifmap_nodename(const char *sysfs_net, const char *ifname, char *buf, size_t
 static int
 xen_vifmap_add(struct xen_vifmap *m, const struct xen_bepath *bp, const char *ifname)
 {
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 32;
-		struct xen_vifmap_entry *e = realloc(m->e, cap * sizeof *e);
-		if (e == NULL)
-			return -1;
-		m->e = e;
-		m->cap = cap;
-	}
+	if (mem_grow((void **)&m->e, &m->cap, m->n + 1, sizeof *m->e, NULL) < 0)
+		return -1;
 	m->e[m->n].domid = bp->domid;
 	m->e[m->n].devid = bp->devid;
 	str_copy(m->e[m->n].ifname, ifname, sizeof m->e[m->n].ifname);

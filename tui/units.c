@@ -1,9 +1,6 @@
 /* units.c: human units in fixed widths (see units.h). */
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <strings.h>
 
 #include "tui/units.h"
 
@@ -67,31 +64,4 @@ units_kib(uint64_t kib, char *buf, size_t len)
 		snprintf(buf, len, "%.1f%c", v, letters[i]);
 	else
 		snprintf(buf, len, "%.0f%c", v, letters[i]);
-}
-
-int
-units_parse_rate(const char *text, uint64_t *bps_out)
-{
-	static const struct { const char *suffix; double mult; } units[] = {
-		{ "bit", 1 }, { "kbit", 1e3 }, { "mbit", 1e6 }, { "gbit", 1e9 }, { "tbit", 1e12 },
-		{ "bps", 8 }, { "kbps", 8e3 }, { "mbps", 8e6 }, { "gbps", 8e9 }, { "tbps", 8e12 },
-	};
-	char *end;
-	double v;
-
-	if (text == NULL || *text == '\0' || *text == '-' || *text == '+')
-		return -1;
-	v = strtod(text, &end);
-	if (end == text || !isfinite(v) || v < 0)
-		return -1;
-	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-		if (strcasecmp(end, units[i].suffix) == 0) {
-			v *= units[i].mult;
-			if (v > 1e15)
-				return -1;
-			*bps_out = (uint64_t)llround(v);
-			return 0;
-		}
-	}
-	return -1;
 }

@@ -15,7 +15,5 @@ void units_bits(double bps, char *buf, size_t len);
 void units_count(double n, char *buf, size_t len);
 /* Memory from KiB, binary: "512M", "1.5G", "64.0G", "2.00T" (at most 5 chars). */
 void units_kib(uint64_t kib, char *buf, size_t len);
-/* Parses a tc-style rate: "1mbit", "500kbit", "10gbit", "800bit", "2mbps" (bytes). */
-int units_parse_rate(const char *text, uint64_t *bps_out);
 
 #endif

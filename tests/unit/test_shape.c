@@ -48,23 +48,28 @@ test_parse_rate(void **state)
 	rate_is("1mibit", 1048576);
 	rate_is("10mbps", 80000000);        /* bytes per second, as tc */
 	rate_is("64000", 64000);            /* bare number: bits per second */
-	rate_is(" 8kbit", 8000);
+	rate_is("8kbit", 8000);
+	rate_is("8001bit", 8000);           /* whole bytes/s, as tbf keeps it */
 	rate_is("17gbit", 17000000000ull);
-	rate_refused("", "bad rate");
-	rate_refused("fast", "bad rate");
-	rate_refused("10furlongs", "unknown unit");
-	rate_refused("10 mbit", "unknown unit");
-	rate_refused("7kbit", "out of range");
-	rate_refused("18gbit", "out of range");
-	rate_refused("-1mbit", "bad rate");
-	rate_refused("1e400mbit", "does not parse");
+	rate_is("17179869176bit", SHAPE_RATE_MAX);
+	rate_refused("", "a rate is a number with a tc unit");
+	rate_refused("fast", "a rate is a number with a tc unit");
+	rate_refused("10furlongs", "not '10furlongs'");
+	rate_refused("10 mbit", "a rate is a number with a tc unit");
+	rate_refused(" 8kbit", "a rate is a number with a tc unit");
+	rate_refused("7kbit", "a rate must be from 8kbit to 17gbit, not '7kbit'");
+	rate_refused("18gbit", "a rate must be from 8kbit to 17gbit");
+	rate_refused("17179869184bit", "from 8kbit to 17gbit");   /* 2^31 bytes/s */
+	rate_refused("-1mbit", "a rate is a number with a tc unit");
+	rate_refused("1e400mbit", "a rate is a number with a tc unit");
 }
 
 static void
 test_format_rate(void **state)
 {
-	static const uint64_t rates[] = { 8000, 500000, 1000000, 1500000, 1234567, 10000000,
-	                                  102400, 2500000000ull, 17000000000ull, 8001 };
+	static const uint64_t rates[] = { 8000, 500000, 1000000, 1500000, 1234568, 10000000,
+	                                  102400, 2500000000ull, 17000000000ull, 8008,
+	                                  SHAPE_RATE_MAX };
 	char buf[32];
 	uint64_t back;
 	struct err e;
@@ -76,8 +81,8 @@ test_format_rate(void **state)
 	assert_string_equal(buf, "1.5gbit");
 	shape_format_rate(102400, buf, sizeof buf);
 	assert_string_equal(buf, "102.4kbit");
-	shape_format_rate(8001, buf, sizeof buf);
-	assert_string_equal(buf, "8.001kbit");
+	shape_format_rate(8008, buf, sizeof buf);
+	assert_string_equal(buf, "8.01kbit");           /* 8010 bit/s: 1001 bytes/s */
 	for (size_t i = 0; i < sizeof rates / sizeof *rates; i++) {
 		shape_format_rate(rates[i], buf, sizeof buf);
 		assert_int_equal(shape_parse_rate(buf, &back, &e), 0);

@@ -52,34 +52,12 @@ test_kib(void **state)
 	assert_string_equal(b, "huge");
 }
 
-static void
-test_parse_rate(void **state)
-{
-	uint64_t r;
-
-	(void)state;
-	assert_int_equal(units_parse_rate("1mbit", &r), 0);
-	assert_int_equal(r, 1000000);
-	assert_int_equal(units_parse_rate("500kbit", &r), 0);
-	assert_int_equal(r, 500000);
-	assert_int_equal(units_parse_rate("2mbps", &r), 0);
-	assert_int_equal(r, 16000000);
-	assert_int_equal(units_parse_rate("1.5Gbit", &r), 0);
-	assert_int_equal(r, 1500000000);
-	assert_int_equal(units_parse_rate("fast", &r), -1);
-	assert_int_equal(units_parse_rate("10", &r), -1);
-	assert_int_equal(units_parse_rate("-1mbit", &r), -1);
-	assert_int_equal(units_parse_rate("1e30tbit", &r), -1);
-	assert_int_equal(units_parse_rate("", &r), -1);
-}
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bits),
 		cmocka_unit_test(test_kib),
-		cmocka_unit_test(test_parse_rate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
