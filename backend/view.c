@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/mem.h"
 #include "backend/view.h"
 
 #define NS_PER_S 1e9
@@ -26,22 +27,6 @@ view_free(struct view *v)
 	view_init(v);
 }
 
-/* Grows *pool to hold at least n elements of size sz; capacity kept in *cap. */
-static int
-view_reserve(void **pool, size_t *cap, size_t n, size_t sz)
-{
-	void *p;
-
-	if (n <= *cap)
-		return 0;
-	p = realloc(*pool, n * sz);
-	if (p == NULL)
-		return -1;
-	*pool = p;
-	*cap = n;
-	return 0;
-}
-
 static int
 view_reserve_all(struct view *v, const struct sample *cur)
 {
@@ -52,10 +37,10 @@ view_reserve_all(struct view *v, const struct sample *cur)
 		ni += cur->domains[i].n_vifs;
 		nb += cur->domains[i].n_vbds;
 	}
-	if (view_reserve((void **)&v->doms, &v->cap_doms, cur->n_domains, sizeof *v->doms) < 0 ||
-	    view_reserve((void **)&v->vcpu_pool, &v->cap_vcpus, nv, sizeof *v->vcpu_pool) < 0 ||
-	    view_reserve((void **)&v->vif_pool, &v->cap_vifs, ni, sizeof *v->vif_pool) < 0 ||
-	    view_reserve((void **)&v->vbd_pool, &v->cap_vbds, nb, sizeof *v->vbd_pool) < 0)
+	if (mem_grow((void **)&v->doms, &v->cap_doms, cur->n_domains, sizeof *v->doms, NULL) < 0 ||
+	    mem_grow((void **)&v->vcpu_pool, &v->cap_vcpus, nv, sizeof *v->vcpu_pool, NULL) < 0 ||
+	    mem_grow((void **)&v->vif_pool, &v->cap_vifs, ni, sizeof *v->vif_pool, NULL) < 0 ||
+	    mem_grow((void **)&v->vbd_pool, &v->cap_vbds, nb, sizeof *v->vbd_pool, NULL) < 0)
 		return -1;
 	if (nv)
 		memset(v->vcpu_pool, 0, nv * sizeof *v->vcpu_pool);

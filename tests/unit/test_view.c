@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -29,68 +30,98 @@ add(struct sample *s, uint32_t id, unsigned weight, uint64_t cpu_ns, unsigned st
 	return d;
 }
 
-static void
-host(struct sample *s, uint64_t t, unsigned pcpus)
+/* Two samples a refresh apart, and the view derived from them. */
+struct pair {
+	struct sample prev, cur;
+	struct view v;
+};
+
+static int
+pair_setup(void **state)
 {
-	s->time_ns = t;
-	s->host.nr_pcpus = pcpus;
+	struct pair *p = calloc(1, sizeof *p);
+
+	if (p == NULL)
+		return -1;
+	sample_init(&p->prev);
+	sample_init(&p->cur);
+	view_init(&p->v);
+	*state = p;
+	return 0;
+}
+
+static int
+pair_teardown(void **state)
+{
+	struct pair *p = *state;
+
+	view_free(&p->v);
+	sample_free(&p->prev);
+	sample_free(&p->cur);
+	free(p);
+	return 0;
+}
+
+/* The host of both samples: pcpus, prev taken at t0 and cur at t1. */
+static void
+hosts(struct pair *p, uint64_t t0, uint64_t t1, unsigned pcpus)
+{
+	p->prev.time_ns = t0;
+	p->prev.host.nr_pcpus = pcpus;
+	p->cur.time_ns = t1;
+	p->cur.host.nr_pcpus = pcpus;
+}
+
+/* Derives the view from prev (NULL: cur is the first sample) and cur. */
+static const struct view *
+derive(struct pair *p, bool first)
+{
+	assert_int_equal(view_derive(&p->v, first ? NULL : &p->prev, &p->cur), 0);
+	return &p->v;
 }
 
 static void
 test_first_sample_has_no_rates(void **state)
 {
-	struct sample cur;
-	struct view v;
+	struct pair *p = *state;
+	const struct view *v;
 
-	(void)state;
-	sample_init(&cur);
-	view_init(&v);
-	host(&cur, S(10), 4);
-	add(&cur, 0, 256, S(5), DOM_RUNNING);
-	assert_int_equal(view_derive(&v, NULL, &cur), 0);
-	assert_int_equal(v.n, 1);
-	assert_false(v.doms[0].has_rates);
-	assert_true(v.doms[0].cpu_pct == 0);
-	assert_int_equal(v.host.interval_ns, 0);
+	hosts(p, 0, S(10), 4);
+	add(&p->cur, 0, 256, S(5), DOM_RUNNING);
+	v = derive(p, true);
+	assert_int_equal(v->n, 1);
+	assert_false(v->doms[0].has_rates);
+	assert_true(v->doms[0].cpu_pct == 0);
+	assert_int_equal(v->host.interval_ns, 0);
 	/* entitlement needs no rates: one runnable domain owns all 4 pCPUs */
-	assert_true(v.doms[0].ent_pct > 399.9 && v.doms[0].ent_pct < 400.1);
-	view_free(&v);
-	sample_free(&cur);
+	assert_true(v->doms[0].ent_pct > 399.9 && v->doms[0].ent_pct < 400.1);
 }
 
 static void
 test_cpu_and_net_rates(void **state)
 {
-	struct sample prev, cur;
-	struct sample_domain *p, *c;
-	struct view v;
+	struct pair *p = *state;
+	struct sample_domain *a, *b;
+	const struct view *v;
 
-	(void)state;
-	sample_init(&prev);
-	sample_init(&cur);
-	view_init(&v);
-	host(&prev, S(10), 4);
-	host(&cur, S(12), 4);
-	p = add(&prev, 3, 256, S(1), DOM_RUNNING);
-	c = add(&cur, 3, 256, S(1) + S(3), DOM_RUNNING);   /* 3 s of cpu in 2 s = 150% */
-	p->vifs[0].tx_bytes = 1000;
-	c->vifs[0].tx_bytes = 1000 + 250000;               /* 1 Mbit/s */
-	p->vifs[0].rx_packets = 10;
-	c->vifs[0].rx_packets = 210;                       /* 100 pps */
-	p->vbds[0].rd_req = 0;
-	c->vbds[0].rd_req = 40;                            /* 20 iops */
-	c->vbds[0].delay_ns = S(1);                        /* 50% io wait */
-	assert_int_equal(view_derive(&v, &prev, &cur), 0);
-	assert_true(v.doms[0].has_rates);
-	assert_true(v.doms[0].cpu_pct > 149.99 && v.doms[0].cpu_pct < 150.01);
-	assert_true(v.doms[0].tx_bps > 999999 && v.doms[0].tx_bps < 1000001);
-	assert_true(v.doms[0].pps > 99.99 && v.doms[0].pps < 100.01);
-	assert_true(v.doms[0].iops > 19.99 && v.doms[0].iops < 20.01);
-	assert_true(v.doms[0].iow_pct > 49.99 && v.doms[0].iow_pct < 50.01);
-	assert_true(v.doms[0].vcpus[0].cpu_pct > 149.99);
-	view_free(&v);
-	sample_free(&prev);
-	sample_free(&cur);
+	hosts(p, S(10), S(12), 4);
+	a = add(&p->prev, 3, 256, S(1), DOM_RUNNING);
+	b = add(&p->cur, 3, 256, S(1) + S(3), DOM_RUNNING);   /* 3 s of cpu in 2 s = 150% */
+	a->vifs[0].tx_bytes = 1000;
+	b->vifs[0].tx_bytes = 1000 + 250000;               /* 1 Mbit/s */
+	a->vifs[0].rx_packets = 10;
+	b->vifs[0].rx_packets = 210;                       /* 100 pps */
+	a->vbds[0].rd_req = 0;
+	b->vbds[0].rd_req = 40;                            /* 20 iops */
+	b->vbds[0].delay_ns = S(1);                        /* 50% io wait */
+	v = derive(p, false);
+	assert_true(v->doms[0].has_rates);
+	assert_true(v->doms[0].cpu_pct > 149.99 && v->doms[0].cpu_pct < 150.01);
+	assert_true(v->doms[0].tx_bps > 999999 && v->doms[0].tx_bps < 1000001);
+	assert_true(v->doms[0].pps > 99.99 && v->doms[0].pps < 100.01);
+	assert_true(v->doms[0].iops > 19.99 && v->doms[0].iops < 20.01);
+	assert_true(v->doms[0].iow_pct > 49.99 && v->doms[0].iow_pct < 50.01);
+	assert_true(v->doms[0].vcpus[0].cpu_pct > 149.99);
 }
 
 static void
@@ -114,163 +145,144 @@ test_counter_wrap_and_reset(void **state)
 static void
 test_reset_counter_gives_zero_rate(void **state)
 {
-	struct sample prev, cur;
-	struct view v;
+	struct pair *p = *state;
 
-	(void)state;
-	sample_init(&prev);
-	sample_init(&cur);
-	view_init(&v);
-	host(&prev, S(1), 2);
-	host(&cur, S(2), 2);
-	add(&prev, 1, 256, S(1), DOM_RUNNING)->vifs[0].rx_bytes = UINT64_C(1) << 40;
-	add(&cur, 1, 256, S(1), DOM_RUNNING)->vifs[0].rx_bytes = 10;
-	assert_int_equal(view_derive(&v, &prev, &cur), 0);
-	assert_true(v.doms[0].rx_bps == 0);
-	view_free(&v);
-	sample_free(&prev);
-	sample_free(&cur);
+	hosts(p, S(1), S(2), 2);
+	add(&p->prev, 1, 256, S(1), DOM_RUNNING)->vifs[0].rx_bytes = UINT64_C(1) << 40;
+	add(&p->cur, 1, 256, S(1), DOM_RUNNING)->vifs[0].rx_bytes = 10;
+	assert_true(derive(p, false)->doms[0].rx_bps == 0);
 }
 
 static void
 test_recreated_vif_gives_no_rate(void **state)
 {
-	struct sample prev, cur;
-	struct sample_domain *p, *c;
-	struct view v;
+	struct pair *p = *state;
+	struct sample_domain *a, *b;
+	const struct view *v;
 
-	(void)state;
-	sample_init(&prev);
-	sample_init(&cur);
-	view_init(&v);
-	host(&prev, S(1), 2);
-	host(&cur, S(2), 2);
-	p = add(&prev, 1, 256, S(1), DOM_RUNNING);
-	c = add(&cur, 1, 256, S(1), DOM_RUNNING);
-	p->vifs[0].ifindex = 7;
-	p->vifs[0].rx_bytes = 10;
-	c->vifs[0].ifindex = 9;                    /* guest rebooted: new vif, same devid */
-	c->vifs[0].rx_bytes = 5000000;
-	assert_int_equal(view_derive(&v, &prev, &cur), 0);
-	assert_true(v.doms[0].rx_bps == 0);
-	c->vifs[0].ifindex = 7;                    /* same vif: a real rate */
-	assert_int_equal(view_derive(&v, &prev, &cur), 0);
-	assert_true(v.doms[0].rx_bps > 39999919 && v.doms[0].rx_bps < 39999921);
-	view_free(&v);
-	sample_free(&prev);
-	sample_free(&cur);
+	hosts(p, S(1), S(2), 2);
+	a = add(&p->prev, 1, 256, S(1), DOM_RUNNING);
+	b = add(&p->cur, 1, 256, S(1), DOM_RUNNING);
+	a->vifs[0].ifindex = 7;
+	a->vifs[0].rx_bytes = 10;
+	b->vifs[0].ifindex = 9;                    /* guest rebooted: new vif, same devid */
+	b->vifs[0].rx_bytes = 5000000;
+	assert_true(derive(p, false)->doms[0].rx_bps == 0);
+	b->vifs[0].ifindex = 7;                    /* same vif: a real rate */
+	v = derive(p, false);
+	assert_true(v->doms[0].rx_bps > 39999919 && v->doms[0].rx_bps < 39999921);
 }
 
 static void
 test_domains_appear_and_vanish(void **state)
 {
-	struct sample prev, cur;
-	struct view v;
+	struct pair *p = *state;
+	const struct view *v;
 
-	(void)state;
-	sample_init(&prev);
-	sample_init(&cur);
-	view_init(&v);
-	host(&prev, S(1), 2);
-	host(&cur, S(2), 2);
-	add(&prev, 0, 256, S(1), DOM_RUNNING);
-	add(&prev, 2, 256, S(1), DOM_RUNNING);     /* vanishes */
-	add(&prev, 5, 256, S(1), DOM_RUNNING);
-	add(&cur, 0, 256, S(1) + S(1) / 2, DOM_RUNNING);
-	add(&cur, 4, 256, S(9), DOM_RUNNING);      /* new: no rate, whatever its counter */
-	add(&cur, 5, 256, S(1) / 2, DOM_RUNNING);  /* same id, cpu went back: a new domain */
-	assert_int_equal(view_derive(&v, &prev, &cur), 0);
-	assert_int_equal(v.n, 3);
-	assert_true(v.doms[0].has_rates);
-	assert_true(v.doms[0].cpu_pct > 49.99 && v.doms[0].cpu_pct < 50.01);
-	assert_false(v.doms[1].has_rates);
-	assert_true(v.doms[1].cpu_pct == 0);
-	assert_false(v.doms[2].has_rates);
-	view_free(&v);
-	sample_free(&prev);
-	sample_free(&cur);
+	hosts(p, S(1), S(2), 2);
+	add(&p->prev, 0, 256, S(1), DOM_RUNNING);
+	add(&p->prev, 2, 256, S(1), DOM_RUNNING);     /* vanishes */
+	add(&p->prev, 5, 256, S(1), DOM_RUNNING);
+	add(&p->cur, 0, 256, S(1) + S(1) / 2, DOM_RUNNING);
+	add(&p->cur, 4, 256, S(9), DOM_RUNNING);      /* new: no rate, whatever its counter */
+	add(&p->cur, 5, 256, S(1) / 2, DOM_RUNNING);  /* same id, cpu went back: a new domain */
+	v = derive(p, false);
+	assert_int_equal(v->n, 3);
+	assert_true(v->doms[0].has_rates);
+	assert_true(v->doms[0].cpu_pct > 49.99 && v->doms[0].cpu_pct < 50.01);
+	assert_false(v->doms[1].has_rates);
+	assert_true(v->doms[1].cpu_pct == 0);
+	assert_false(v->doms[2].has_rates);
 }
 
 static void
 test_entitlement_and_use(void **state)
 {
-	struct sample prev, cur;
-	struct sample_domain *d;
-	struct view v;
+	struct pair *p = *state;
+	const struct view *v;
 
-	(void)state;
-	sample_init(&prev);
-	sample_init(&cur);
-	view_init(&v);
-	host(&prev, S(1), 4);
-	host(&cur, S(2), 4);
-	add(&prev, 0, 512, 0, DOM_RUNNING);
-	add(&prev, 1, 256, 0, DOM_RUNNING);
-	add(&prev, 2, 256, 0, DOM_RUNNING);
-	add(&prev, 3, 256, 0, DOM_PAUSED);
-	add(&cur, 0, 512, S(1), DOM_RUNNING);      /* 100% */
-	d = add(&cur, 1, 256, S(2), DOM_RUNNING);  /* 200%, entitled to 100% */
-	(void)d;
-	d = add(&cur, 2, 256, S(1) / 2, DOM_RUNNING);
-	d->cap = 50;                               /* capped at 50 */
-	add(&cur, 3, 256, 0, DOM_PAUSED);          /* not runnable: no share */
-	assert_int_equal(view_derive(&v, &prev, &cur), 0);
-	assert_int_equal(v.host.sum_weight, 1024);
-	assert_true(v.doms[0].ent_pct > 199.9 && v.doms[0].ent_pct < 200.1);
-	assert_true(v.doms[1].ent_pct > 99.9 && v.doms[1].ent_pct < 100.1);
-	assert_true(v.doms[1].use > 1.99 && v.doms[1].use < 2.01);
-	assert_true(v.doms[2].ent_pct > 49.9 && v.doms[2].ent_pct < 50.1);
-	assert_true(v.doms[3].ent_pct == 0);
-	assert_int_equal(v.host.by_state[4], 1);   /* one paused */
-	assert_int_equal(v.host.by_state[5], 3);
+	hosts(p, S(1), S(2), 4);
+	add(&p->prev, 0, 512, 0, DOM_RUNNING);
+	add(&p->prev, 1, 256, 0, DOM_RUNNING);
+	add(&p->prev, 2, 256, 0, DOM_RUNNING);
+	add(&p->prev, 3, 256, 0, DOM_PAUSED);
+	add(&p->cur, 0, 512, S(1), DOM_RUNNING);      /* 100% */
+	add(&p->cur, 1, 256, S(2), DOM_RUNNING);      /* 200%, entitled to 100% */
+	add(&p->cur, 2, 256, S(1) / 2, DOM_RUNNING)->cap = 50;   /* capped at 50 */
+	add(&p->cur, 3, 256, 0, DOM_PAUSED);          /* not runnable: no share */
+	v = derive(p, false);
+	assert_int_equal(v->host.sum_weight, 1024);
+	assert_true(v->doms[0].ent_pct > 199.9 && v->doms[0].ent_pct < 200.1);
+	assert_true(v->doms[1].ent_pct > 99.9 && v->doms[1].ent_pct < 100.1);
+	assert_true(v->doms[1].use > 1.99 && v->doms[1].use < 2.01);
+	assert_true(v->doms[2].ent_pct > 49.9 && v->doms[2].ent_pct < 50.1);
+	assert_true(v->doms[3].ent_pct == 0);
+	assert_int_equal(v->host.by_state[4], 1);   /* one paused */
+	assert_int_equal(v->host.by_state[5], 3);
 	/* host: 3.5 pCPUs busy of 4 */
-	assert_true(v.host.cpu_pct > 87.49 && v.host.cpu_pct < 87.51);
+	assert_true(v->host.cpu_pct > 87.49 && v->host.cpu_pct < 87.51);
 	/* a domain is never entitled to more than its vcpus */
 	assert_true(view_entitlement(65535, 0, 1, 65535, 8) <= 100.0);
-	view_free(&v);
-	sample_free(&prev);
-	sample_free(&cur);
 }
 
 static void
 test_rederive_reuses_pools(void **state)
 {
-	struct sample a, b;
-	struct view v;
+	struct pair *p = *state;
 
-	(void)state;
-	sample_init(&a);
-	sample_init(&b);
-	view_init(&v);
-	host(&a, S(1), 2);
-	host(&b, S(2), 2);
+	hosts(p, S(1), S(2), 2);
 	for (uint32_t i = 0; i < 100; i++) {
-		add(&a, i, 256, S(i), DOM_RUNNING);
-		add(&b, i, 256, S(i) + S(1), DOM_RUNNING);
+		add(&p->prev, i, 256, S(i), DOM_RUNNING);
+		add(&p->cur, i, 256, S(i) + S(1), DOM_RUNNING);
 	}
 	for (int k = 0; k < 3; k++) {
-		assert_int_equal(view_derive(&v, &a, &b), 0);
-		assert_int_equal(v.n, 100);
-		assert_true(v.doms[99].cpu_pct > 99.9 && v.doms[99].cpu_pct < 100.1);
-		assert_ptr_equal(v.doms[99].raw, &b.domains[99]);
+		const struct view *v = derive(p, false);
+
+		assert_int_equal(v->n, 100);
+		assert_true(v->doms[99].cpu_pct > 99.9 && v->doms[99].cpu_pct < 100.1);
+		assert_ptr_equal(v->doms[99].raw, &p->cur.domains[99]);
 	}
-	view_free(&v);
-	sample_free(&a);
-	sample_free(&b);
 }
+
+/* A host that does not account IO delay: every domain says so, whatever its delay reads. */
+static void
+test_io_delay_off(void **state)
+{
+	struct pair *p = *state;
+	const struct view *v;
+
+	hosts(p, S(10), S(12), 4);
+	add(&p->prev, 3, 256, S(1), DOM_RUNNING);
+	add(&p->cur, 3, 256, S(2), DOM_RUNNING);
+	add(&p->prev, 4, 256, S(1), DOM_RUNNING);
+	add(&p->cur, 4, 256, S(2), DOM_RUNNING);
+	v = derive(p, false);
+	assert_false(v->doms[0].iow_off);
+	assert_false(v->doms[1].iow_off);
+	p->cur.host.io_delay_off = true;
+	v = derive(p, false);
+	assert_true(v->doms[0].iow_off);
+	assert_true(v->doms[1].iow_off);
+	p->cur.host.io_delay_off = false;
+	v = derive(p, false);
+	assert_false(v->doms[1].iow_off);
+}
+
+#define PAIR_TEST(f) cmocka_unit_test_setup_teardown(f, pair_setup, pair_teardown)
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_first_sample_has_no_rates),
-		cmocka_unit_test(test_cpu_and_net_rates),
+		PAIR_TEST(test_first_sample_has_no_rates),
+		PAIR_TEST(test_cpu_and_net_rates),
 		cmocka_unit_test(test_counter_wrap_and_reset),
-		cmocka_unit_test(test_reset_counter_gives_zero_rate),
-		cmocka_unit_test(test_recreated_vif_gives_no_rate),
-		cmocka_unit_test(test_domains_appear_and_vanish),
-		cmocka_unit_test(test_entitlement_and_use),
-		cmocka_unit_test(test_rederive_reuses_pools),
+		PAIR_TEST(test_reset_counter_gives_zero_rate),
+		PAIR_TEST(test_recreated_vif_gives_no_rate),
+		PAIR_TEST(test_domains_appear_and_vanish),
+		PAIR_TEST(test_entitlement_and_use),
+		PAIR_TEST(test_rederive_reuses_pools),
+		PAIR_TEST(test_io_delay_off),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
