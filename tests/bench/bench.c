@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "backend/loop.h"
+#include "tests/bench/benchutil.h"
 #include "tui/app.h"
 #include "tui/ui.h"
 
@@ -29,15 +30,6 @@ written(FILE *out)
 
 	fflush(out);
 	return fstat(fileno(out), &st) == 0 ? (size_t)st.st_size : 0;
-}
-
-static uint64_t
-cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static int
@@ -79,23 +71,23 @@ static int
 bench_refresh(struct ui *u, uint64_t t[3], struct err *e)
 {
 	struct app *a = u->a;
-	uint64_t t0 = cpu_ns(), t1, t2;
+	uint64_t t0 = bench_cpu_ns(), t1, t2;
 	struct sample tmp = a->prev;
 
 	a->prev = a->cur;
 	a->cur = tmp;
 	if (hv_sample(a->hv, &a->cur, a->interval_ns, e) < 0)
 		return -1;
-	t1 = cpu_ns();
+	t1 = bench_cpu_ns();
 	if (view_derive(&a->view, &a->prev, &a->cur) < 0)
 		return err_set(e, "out of memory");
 	a->n_samples++;
-	t2 = cpu_ns();
+	t2 = bench_cpu_ns();
 	ui_rebuild(u);
 	ui_draw(u);
 	t[0] = t1 - t0;
 	t[1] = t2 - t1;
-	t[2] = cpu_ns() - t2;
+	t[2] = bench_cpu_ns() - t2;
 	return 0;
 }
 

@@ -34,6 +34,7 @@
 # Every namespace and process made here is removed on exit, also on ^C.
 
 set -u
+. "$(dirname "$0")/../net/lib.sh"
 BIN=${1:?usage: tests/bench/capture_bench.sh DIR-with-net_drv-and-net_send [SECONDS]}
 FLOOD_S=${2:-6}
 DRV=$(cd "$BIN" && pwd)/net_drv
@@ -64,32 +65,15 @@ esac
 
 TMP=$(mktemp -d /tmp/dtbench.XXXXXX)
 cleanup() {
-	for ns in "$G" "$D"; do
-		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
-	done
-	sleep 0.3
-	for ns in "$G" "$D"; do
-		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
-	done
-	ip netns del "$G" 2>/dev/null
-	ip netns del "$D" 2>/dev/null
+	left=$(netns_remove "$G" "$D")
 	rm -rf "$TMP"
+	if [ -n "$left" ]; then echo "capture_bench: cleanup left behind: $left"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
 setup() {
-	ip netns add "$D" && ip netns add "$G" || return 1
-	for ns in "$D" "$G"; do
-		ip netns exec "$ns" sh -c 'echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6;
-		    echo 1 > /proc/sys/net/ipv6/conf/lo/disable_ipv6; echo 0 > /proc/sys/net/ipv4/ip_forward;
-		    ip link set lo up' || return 1
-	done
-	ip -n "$D" link add "$VIF" type veth peer name eth0 netns "$G" || return 1
-	$DX sh -c "echo 1 > /proc/sys/net/ipv6/conf/$VIF/disable_ipv6" || return 1
-	$GX sh -c 'echo 1 > /proc/sys/net/ipv6/conf/eth0/disable_ipv6' || return 1
-	ip -n "$D" addr add $HOST/24 dev "$VIF" && ip -n "$D" link set "$VIF" up || return 1
-	ip -n "$G" addr add $GUEST/24 dev eth0 && ip -n "$G" link set eth0 up || return 1
+	netns_pair "$D" "$G" && netns_veth "$D" "$G" "$VIF" $HOST $GUEST || return 1
 	ip -n "$G" route add $NET via $HOST || return 1
 	$GX "$SEND" udp $HOST 9 10 0 0.3 > /dev/null    # the guest learns dom0's MAC
 }

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "backend/netstats.h"
+#include "tests/bench/benchutil.h"
 
 #define BENCH_MIN_CPU_NS 400000000ull   /* measure each case for at least 0.4 s of CPU */
 #define BENCH_MAX_ITER 2000
@@ -52,15 +53,6 @@ on_signal(int sig)
 {
 	(void)sig;
 	exit(2);                 /* runs cleanup() through atexit */
-}
-
-static uint64_t
-cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static int
@@ -229,12 +221,12 @@ measure(refresh_fn fn, void *arg)
 
 	if (fn(arg) < 0)         /* warm up: caches, buffers */
 		return -1;
-	t0 = cpu_ns();
+	t0 = bench_cpu_ns();
 	do {
 		if (fn(arg) < 0)
 			return -1;
 		iter++;
-		t = cpu_ns();
+		t = bench_cpu_ns();
 	} while ((t - t0 < BENCH_MIN_CPU_NS || iter < 3) && iter < BENCH_MAX_ITER);
 	return (double)(t - t0) / iter / 1e6;
 }

@@ -18,6 +18,7 @@
 # Ends with "program: N passed, N failed"; exit status 0 only when none failed.
 
 set -u
+. "$(dirname "$0")/lib.sh"
 BIN=$(cd "$(dirname "${1:?usage: tests/net/program.sh PATH/TO/domtop}")" && pwd)/$(basename "$1")
 VIF=vif7.0
 HOST=198.18.7.1
@@ -51,16 +52,9 @@ done
 TMP=$(mktemp -d /tmp/dtprog.XXXXXX)
 cleanup() {
 	tmux -L "$SOCK" kill-server 2>/dev/null
-	for f in "$TMP"/*.pid; do
-		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
-	done
-	ip netns pids "$G" 2>/dev/null | xargs -r kill 2>/dev/null
-	ip netns pids "$D" 2>/dev/null | xargs -r kill 2>/dev/null
-	sleep 0.2
-	ip netns del "$G" 2>/dev/null       # takes eth0 and so the veth pair with it
-	ip netns del "$D" 2>/dev/null       # takes vif7.0, the ifb devices and every qdisc
+	kill_pidfiles "$TMP"
+	left=$(netns_remove "$G" "$D")
 	rm -rf "$TMP"
-	left=$(ip netns list | grep -E "^($D|$G)( |$)")
 	[ -n "$left" ] && echo "program: cleanup left behind: $left"
 }
 trap 'rc=$?; cleanup; [ "$finished" = 1 ] || finish; exit $rc' EXIT
@@ -88,13 +82,7 @@ state = $STATE
 EOF
 
 # the veth pair: vif7.0 in dom0's namespace, eth0 in the guest's
-make_vif() {
-	ip -n "$D" link add "$VIF" type veth peer name eth0 netns "$G" || return 1
-	$DX sh -c "echo 1 > /proc/sys/net/ipv6/conf/$VIF/disable_ipv6" || return 1
-	$GX sh -c 'echo 1 > /proc/sys/net/ipv6/conf/eth0/disable_ipv6' || return 1
-	ip -n "$D" addr add $HOST/24 dev "$VIF" && ip -n "$D" link set "$VIF" up || return 1
-	ip -n "$G" addr add $GUEST/24 dev eth0 && ip -n "$G" link set eth0 up || return 1
-}
+make_vif() { netns_veth "$D" "$G" "$VIF" $HOST $GUEST; }
 
 start_iperf() {
 	[ -f "$TMP/iperf.pid" ] && kill "$(cat "$TMP/iperf.pid")" 2>/dev/null && sleep 0.3
@@ -103,11 +91,7 @@ start_iperf() {
 }
 
 setup() {
-	ip netns add "$D" && ip netns add "$G" || return 1
-	$DX sh -c 'echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6; ip link set lo up' || return 1
-	$GX sh -c 'echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6; echo 1 > /proc/sys/net/ipv6/conf/lo/disable_ipv6; ip link set lo up' || return 1
-	make_vif || return 1
-	start_iperf
+	netns_pair "$D" "$G" && make_vif && start_iperf
 }
 
 # ---- helpers ----

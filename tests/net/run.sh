@@ -18,6 +18,7 @@
 # none failed.
 
 set -u
+. "$(dirname "$0")/lib.sh"
 BIN=${1:?usage: tests/net/run.sh DIR-with-net_drv-and-net_send}
 DRV=$(cd "$BIN" && pwd)/net_drv
 SEND=$(cd "$BIN" && pwd)/net_send
@@ -58,23 +59,11 @@ VIF2=vif7.1
 
 TMP=$(mktemp -d /tmp/dtnet.XXXXXX)
 
-# kill_ns NS: ends the processes this script started in its namespace NS
-kill_ns() {
-	ip netns pids "$1" 2>/dev/null | xargs -r kill 2>/dev/null
-}
-
 cleanup() {
-	for f in "$TMP"/*.pid; do
-		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
-	done
-	kill_ns "$G"; kill_ns "$D"; kill_ns "$EVNS"
+	kill_pidfiles "$TMP"
+	left=$(netns_remove "$G" "$D" "$EVNS")
 	wait 2>/dev/null
-	sleep 0.2
-	ip netns del "$G" 2>/dev/null       # takes eth0, and so the veth pairs, with it
-	ip netns del "$D" 2>/dev/null       # takes vif7.*, the ifb devices and every qdisc
-	ip netns del "$EVNS" 2>/dev/null
 	rm -rf "$TMP"
-	left=$(ip netns list | grep -E "^($D|$G|$EVNS)( |$)")
 	[ -n "$left" ] && echo "net: cleanup left behind: $left"
 }
 trap 'rc=$?; cleanup; [ "$finished" = 1 ] || finish; exit $rc' EXIT
@@ -84,17 +73,7 @@ DX="ip netns exec $D"
 GX="ip netns exec $G"
 
 setup() {
-	ip netns add "$D" && ip netns add "$G" || return 1
-	for ns in "$D" "$G"; do
-		ip netns exec "$ns" sh -c 'echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6;
-		    echo 1 > /proc/sys/net/ipv6/conf/lo/disable_ipv6; echo 0 > /proc/sys/net/ipv4/ip_forward;
-		    ip link set lo up' || return 1
-	done
-	ip -n "$D" link add "$VIF" type veth peer name eth0 netns "$G" || return 1
-	$DX sh -c "echo 1 > /proc/sys/net/ipv6/conf/$VIF/disable_ipv6" || return 1
-	$GX sh -c 'echo 1 > /proc/sys/net/ipv6/conf/eth0/disable_ipv6' || return 1
-	ip -n "$D" addr add $HOST/24 dev "$VIF" && ip -n "$D" link set "$VIF" up || return 1
-	ip -n "$G" addr add $GUEST/24 dev eth0 && ip -n "$G" link set eth0 up || return 1
+	netns_pair "$D" "$G" && netns_veth "$D" "$G" "$VIF" $HOST $GUEST || return 1
 	# the remote hosts of the flow tests, on dom0's side of the veth
 	ip -n "$D" addr add $REMOTE_TX/32 dev lo && ip -n "$D" addr add $REMOTE_RX/32 dev lo || return 1
 	ip -n "$G" route add 198.18.9.0/24 via $HOST || return 1
@@ -264,15 +243,14 @@ test_restore() {
 
 # A vif that vanishes while throttled (guest reboot) and comes back.
 test_vif_lifecycle() {
-	ip -n "$D" link add "$VIF2" type veth peer name eth1 netns "$G" && ip -n "$D" link set "$VIF2" up || {
-		bad "cannot make $VIF2"; return; }
+	netns_link "$D" "$G" "$VIF2" eth1 || { bad "cannot make $VIF2"; return; }
 	rm -f "$TMP/state2"
 	$DX "$DRV" apply $VIF2 both 5mbit "$TMP/state2" > /dev/null 2>&1
 	check $? "throttle $VIF2"
 	ip -n "$D" link del "$VIF2"
 	$DX ip link show ifb-$VIF2 >/dev/null 2>&1
 	check $? "the kernel keeps ifb-$VIF2 after $VIF2 is deleted (why undo must clean it)"
-	ip -n "$D" link add "$VIF2" type veth peer name eth1 netns "$G" && ip -n "$D" link set "$VIF2" up
+	netns_link "$D" "$G" "$VIF2" eth1
 	rm -f "$TMP/state2"
 	$DX "$DRV" apply $VIF2 both 6mbit "$TMP/state2" > "$TMP/apply" 2>&1 &&
 		grep -q '^from_guest=on from_guest_rate=6000000 ' "$TMP/apply" &&
@@ -368,8 +346,7 @@ test_flows_both_ways() {
 
 # The vif of an open capture is deleted (the guest shut down): the capture says so.
 test_capture_vanishes() {
-	ip -n "$D" link add "$VIF2" type veth peer name eth1 netns "$G" && ip -n "$D" link set "$VIF2" up || {
-		bad "cannot make $VIF2"; return; }
+	netns_link "$D" "$G" "$VIF2" eth1 || { bad "cannot make $VIF2"; return; }
 	$DX "$DRV" flows $VIF2 6 > "$TMP/gone" 2>&1 & cap=$!
 	sleep 1
 	ip -n "$D" link del "$VIF2"

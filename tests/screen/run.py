@@ -4,91 +4,26 @@
 Usage: run.py PATH/TO/domtop
 
 Each test starts `domtop --demo` in a tmux server of its own socket
-(tmux -L domtop-test-<pid>, no config file), sends keys with send-keys, reads
-the screen with capture-pane and asserts on it. Conditions are polled with a
-timeout, never slept for. The server is killed at the end, even on failure.
+(tmux -L domtop-screen-<pid>, no config file; the harness is tmuxterm.py),
+with a temporary directory of its own for HOME and the audit log, sends keys
+with send-keys, reads the screen with capture-pane and asserts on it.
+Conditions are polled with a timeout, never slept for. The server is killed
+at the end, even on failure. SCREEN_TESTS=name,name runs only those tests.
 Prints one line per test and a closing line "screen: N passed, N failed";
 exits non-zero when a test failed.
 """
 
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import unicodedata
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-THEMES = os.path.normpath(os.path.join(HERE, "..", "..", "themes"))
-TIMEOUT = 8.0
-SESSION = "main"
+from tmuxterm import Failure, domtop_command, run_suite
+
 # a domain row: the ID right-aligned in the first 5 cells; device lines are indented
 DOMROW = re.compile(r"^[ 0-9]{4}[0-9] ")
-
-
-class Failure(Exception):
-    pass
-
-
-class Tmux:
-    """One private tmux server; one session at a time in it."""
-
-    def __init__(self):
-        self.socket = "domtop-test-%d" % os.getpid()
-
-    def open(self):
-        """Starts the server with an idle session, so it outlives each test's session."""
-        self.cmd("new-session", "-d", "-s", "keeper", "-x", "20", "-y", "5", "sleep 86400")
-
-    def cmd(self, *args, check=True):
-        r = subprocess.run(["tmux", "-L", self.socket, "-f", "/dev/null"] + list(args),
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        if check and r.returncode != 0:
-            raise Failure("tmux %s: %s" % (" ".join(args), r.stderr.strip()))
-        return r.stdout
-
-    def start(self, command, width=80, height=24):
-        self.cmd("kill-session", "-t", SESSION, check=False)
-        self.cmd("new-session", "-d", "-s", SESSION, "-x", str(width), "-y", str(height),
-                 command)
-
-    def keys(self, *keys):
-        self.cmd("send-keys", "-t", SESSION, *keys)
-
-    def text(self, s):
-        self.cmd("send-keys", "-t", SESSION, "-l", s)
-
-    def screen(self, escapes=False):
-        args = ["capture-pane", "-p", "-t", SESSION] + (["-e"] if escapes else [])
-        return self.cmd(*args)
-
-    def resize(self, width, height):
-        self.cmd("resize-window", "-t", SESSION, "-x", str(width), "-y", str(height))
-
-    def wait(self, what, pred, timeout=TIMEOUT):
-        """Polls the screen until pred(screen) is true; returns the screen."""
-        end = time.monotonic() + timeout
-        screen = ""
-        while time.monotonic() < end:
-            screen = self.screen()
-            try:
-                if pred(screen):
-                    return screen
-            except Failure:
-                pass        # not there yet (e.g. no table on the screen)
-            time.sleep(0.05)
-        raise Failure("timed out waiting for %s; screen was:\n%s" % (what, screen))
-
-    def wait_text(self, text, timeout=TIMEOUT):
-        return self.wait(repr(text), lambda s: text in s, timeout)
-
-    def kill(self):
-        path = self.cmd("display-message", "-p", "-t", "keeper", "#{socket_path}", check=False).strip()
-        self.cmd("kill-server", check=False)
-        if path.endswith("/" + self.socket) and os.path.exists(path):
-            os.unlink(path)     # tmux leaves its socket file behind
 
 
 class Domtop:
@@ -101,20 +36,13 @@ class Domtop:
         self.audit = os.path.join(tmpdir, "audit.log")
 
     def start(self, *args, width=80, height=24, term="screen", delay="1"):
-        env = "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=%s DOMTOP_THEMES=%s HOME=%s" % (
-            term, shq(THEMES), shq(self.tmpdir))
-        cmd = "%s %s --demo -d %s --audit-log %s %s; echo DOMTOP-EXIT=$?; sleep 600" % (
-            env, shq(self.binary), delay, shq(self.audit), " ".join(shq(a) for a in args))
-        self.tmux.start(cmd, width, height)
+        self.tmux.start(domtop_command(self.binary, ["--demo", "-d", delay, "--audit-log", self.audit]
+                                       + list(args), home=self.tmpdir, term=term), width, height)
         return self.tmux.wait("the table", lambda s: "NAME" in s and "Domain-0" in s)
 
     def rates(self):
         """Waits for the second sample, when the rate columns have numbers."""
         return self.tmux.wait("rates", lambda s: (row(table(s), "web1") or {}).get("CPU%", "-") != "-")
-
-
-def shq(s):
-    return "'" + str(s).replace("'", "'\\''") + "'"
 
 
 # ---- reading the screen ----
@@ -352,6 +280,12 @@ def test_help(t, d):
     t.wait_text("this help")
 
 
+def wait_cell(t, name, column, value):
+    """Waits until the row of domain name shows value in column."""
+    return t.wait("%s %s %s" % (name, column, value),
+                  lambda s: (row(table(s), name) or {}).get(column) == value)
+
+
 def select(t, name):
     t.keys("/")
     t.text(name)
@@ -405,14 +339,12 @@ def test_action_weight_and_undo(t, d):
     t.text("300")
     t.keys("Enter")
     t.wait_text("weight web2: 2048 -> 300")
-    t.wait("WEIGHT 300", lambda s: row(table(s), "web2")["WEIGHT"] == "300")
+    wait_cell(t, "web2", "WEIGHT", "300")
     t.keys("u")
     t.wait_text("undo weight web2: 300 -> 2048")
-    t.wait("WEIGHT 2048", lambda s: row(table(s), "web2")["WEIGHT"] == "2048")
-    with open(d.audit) as f:
-        log = f.read()
-    if "action=weight domain=web2" not in log or "op=undo" not in log:
-        raise Failure("audit log lacks the action and its undo:\n" + log)
+    wait_cell(t, "web2", "WEIGHT", "2048")
+    expect_audit(d, "op=do action=weight domain=web2")
+    expect_audit(d, "op=undo action=weight domain=web2")
     # a bad value is refused with a reason, and nothing changes
     t.keys("w")
     t.wait_text("Weight of web2")
@@ -442,17 +374,15 @@ def test_throttle_menu_and_undo(t, d):
             raise Failure("throttle menu lacks %r:\n%s" % (entry, s))
     t.keys("Down", "Enter")          # the second preset
     t.wait_text("throttle flood: none -> 10mbit both ways")
-    s = t.wait("THR 10.0M", lambda s: row(table(s), "flood")["THR"] == "10.0M")
-    s = t.wait("NETRX at the limit", lambda s: number(row(table(s), "flood")["NETRX"]) <= 10.5e6)
+    wait_cell(t, "flood", "THR", "10.0M")
+    t.wait("NETRX at the limit", lambda s: number(row(table(s), "flood")["NETRX"]) <= 10.5e6)
     if before < 100e6:
         raise Failure("flood was not flooding before: NETRX %g" % before)
     t.keys("u")
     t.wait_text("undo throttle flood: 10mbit both ways -> none")
-    t.wait("THR -", lambda s: row(table(s), "flood")["THR"] == "-")
-    with open(d.audit) as f:
-        log = f.read()
-    if 'action=throttle domain=flood' not in log or "op=undo action=throttle" not in log:
-        raise Failure("audit log lacks the throttle and its undo:\n" + log)
+    wait_cell(t, "flood", "THR", "-")
+    expect_audit(d, "op=do action=throttle domain=flood")
+    expect_audit(d, "op=undo action=throttle domain=flood")
     # any rate, one way, with an expiry; shown on the vif line after N
     t.keys("t")
     t.wait_text("Throttle flood")
@@ -461,7 +391,7 @@ def test_throttle_menu_and_undo(t, d):
     t.text("5mbit out for 1h")
     t.keys("Enter")
     t.wait_text("throttle flood: none -> in none, out 5mbit until ")
-    t.wait("THR 5.00Mo", lambda s: row(table(s), "flood")["THR"] == "5.00Mo")
+    wait_cell(t, "flood", "THR", "5.00Mo")
     t.keys("N")
     s = t.wait("vif line with the expiry",
                lambda s: any(re.search(r"out 5\.00Mbit/s sticky 59m[0-9]{2}s left", l)
@@ -477,7 +407,7 @@ def test_throttle_menu_and_undo(t, d):
     t.wait("a refusal", lambda s: "refused" in message_line(s) and "tc unit" in message_line(s))
     t.keys("t", "l")
     t.wait_text("throttle flood: in none, out 5mbit until")
-    t.wait("THR -", lambda s: row(table(s), "flood")["THR"] == "-")
+    wait_cell(t, "flood", "THR", "-")
 
 
 def test_vif_selection_and_flows(t, d):
@@ -515,9 +445,9 @@ def test_pause_confirm(t, d):
     t.wait_text("Pause mail1 (id 4)? y/n")
     t.keys("y")
     t.wait_text("pause mail1: running -> paused")
-    t.wait("mail1 paused", lambda s: row(table(s), "mail1")["STATE"] == "----p-")
+    wait_cell(t, "mail1", "STATE", "----p-")
     t.keys("u")
-    t.wait("mail1 running", lambda s: row(table(s), "mail1")["STATE"] == "-----r")
+    wait_cell(t, "mail1", "STATE", "-----r")
 
 
 def test_read_only(t, d):
@@ -534,15 +464,17 @@ def test_read_only(t, d):
         raise Failure("read-only still asks to confirm a pause")
 
 
-def audit_lines(d, *needles):
-    """The audit records that hold every needle."""
+def expect_audit(d, *needles):
+    """Fails unless one audit record holds every needle."""
     with open(d.audit) as f:
-        return [l for l in f if all(n in l for n in needles)]
+        log = f.read()
+    if not any(all(n in l for n in needles) for l in log.splitlines()):
+        raise Failure("no audit record with %s in:\n%s" % (" and ".join(map(repr, needles)), log))
 
 
 def pane_children(t, pattern):
     """Pids of the processes in the test pane whose command line matches pattern."""
-    pids, todo = [], [int(t.cmd("display-message", "-p", "-t", SESSION, "#{pane_pid}").strip())]
+    pids, todo = [], [int(t.pane("#{pane_pid}"))]
     while todo:
         pid = todo.pop()
         try:
@@ -591,8 +523,7 @@ def test_console_attach(t, d):
     t.text("hello console")
     t.keys("Enter")
     t.wait_text("[demo] web1 received: hello console")
-    if not audit_lines(d, "op=console action=attach domain=web1 domid=1", "result=ok"):
-        raise Failure("no audit record of the attach")
+    expect_audit(d, "op=console action=attach domain=web1 domid=1", "result=ok")
     time.sleep(max(0.0, attached + 3.0 - time.monotonic()))   # demo time passes 2 s
     if "ID NAME" in t.screen():
         raise Failure("domtop drew over the console")
@@ -602,8 +533,7 @@ def test_console_attach(t, d):
         raise Failure("no sample was taken while the console was attached:\n" + s)
     if message_line(s).strip() != "console of web1 closed":
         raise Failure("message after the console: %r" % message_line(s))
-    if not audit_lines(d, "op=console action=detach domain=web1 domid=1", "result=ok"):
-        raise Failure("no audit record of the detach")
+    expect_audit(d, "op=console action=detach domain=web1 domid=1", "result=ok")
     if pane_children(t, r"--sim-console"):
         raise Failure("the console process is still running")
     # the table works as before: keys act, samples go on
@@ -635,8 +565,7 @@ def test_console_paused_and_refused(t, d):
         raise Failure("a paused domain answered:\n" + s)
     t.keys("C-]")
     t.wait("the table again", lambda s: "ID NAME" in s and "console of parked closed" in message_line(s))
-    if not audit_lines(d, "op=console action=attach domain=Domain-0 domid=0", "result=refused"):
-        raise Failure("the refusal was not audited")
+    expect_audit(d, "op=console action=attach domain=Domain-0 domid=0", "result=refused")
 
 
 def test_console_read_only(t, d):
@@ -646,8 +575,7 @@ def test_console_read_only(t, d):
     s = t.wait("a refusal", lambda s: "read-only" in message_line(s))
     if "console of web1 refused" not in message_line(s) or "Connected" in s:
         raise Failure("read-only attached a console:\n" + s)
-    if not audit_lines(d, "op=console action=attach domain=web1", "result=read-only"):
-        raise Failure("the read-only refusal was not audited")
+    expect_audit(d, "op=console action=attach domain=web1", "result=read-only")
 
 
 def test_console_quit_while_attached(t, d):
@@ -664,8 +592,7 @@ def test_console_quit_while_attached(t, d):
     t.wait_text("DOMTOP-EXIT=0")
     if os.path.exists("/proc/%d" % child[0]):
         raise Failure("the console outlived domtop")
-    if not audit_lines(d, "op=console action=detach domain=web1", 'result="ended: domtop quit"'):
-        raise Failure("the end of the console was not audited")
+    expect_audit(d, "op=console action=detach domain=web1", 'result="ended: domtop quit"')
 
 
 def test_keys_do_not_sample(t, d):
@@ -742,12 +669,11 @@ def test_hostile_name_refused(t, d):
     if (path + ":3:").encode() not in err:
         raise Failure("the refusal does not name %s:3: %r" % (path, err))
     # and in a terminal: the pane title is not changed by the name
-    t.start("env TERM=screen %s --scenario %s --audit-log %s; echo DOMTOP-EXIT=$?; sleep 600"
-            % (shq(d.binary), shq(path), shq(d.audit)))
+    t.start(domtop_command(d.binary, ["--scenario", path, "--audit-log", d.audit]))
     s = t.wait_text("DOMTOP-EXIT=")
     if "DOMTOP-EXIT=0" in s:
         raise Failure("domtop ran with a hostile scenario")
-    title = t.cmd("display-message", "-p", "-t", SESSION, "#{pane_title}")
+    title = t.pane("#{pane_title}")
     if "pwned" in title:
         raise Failure("the escape sequence set the pane title")
 
@@ -760,9 +686,7 @@ def test_odd_names(t, d):
                                    "domain Domain-0 id=0 mem=1G cpu=0.1\n"
                                    "domain %s mem=1G cpu=0.5\nvif rx=1mbit\n"
                                    "domain %s mem=1G cpu=0.2\n" % (wide, long)).encode())
-    t.start("env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen DOMTOP_THEMES=%s %s --scenario %s "
-            "-d 1 --audit-log %s; echo DOMTOP-EXIT=$?; sleep 600"
-            % (shq(THEMES), shq(d.binary), shq(path), shq(d.audit)), 80, 24)
+    t.start(domtop_command(d.binary, ["--scenario", path, "-d", "1", "--audit-log", d.audit]), 80, 24)
     s = t.wait("three rows with rates", lambda s: len(table(s)) == 3
                and all(r["CPU%"] != "-" for r in table(s)))
     # at 80 columns NAME is 10 cells: both names are cut, never the numbers after them
@@ -826,40 +750,8 @@ TESTS = [
 
 
 def main():
-    if len(sys.argv) != 2:
-        print("usage: run.py PATH/TO/domtop", file=sys.stderr)
-        return 2
-    binary = os.path.abspath(sys.argv[1])
-    if not os.access(binary, os.X_OK):
-        print("screen: %s is not an executable" % binary, file=sys.stderr)
-        return 2
-    if shutil.which("tmux") is None:
-        print("screen: tmux is not installed (apt-get install tmux)", file=sys.stderr)
-        return 2
-    only = os.environ.get("SCREEN_TESTS", "")
-    passed = failed = 0
-    tmux = Tmux()
-    tmpdir = tempfile.mkdtemp(prefix="domtop-screen-")
-    try:
-        tmux.open()
-        for test in TESTS:
-            name = test.__name__[len("test_"):]
-            if only and name not in only.split(","):
-                continue
-            try:
-                test(tmux, Domtop(tmux, binary, tmpdir))
-                print("ok   %s" % name)
-                passed += 1
-            except Failure as e:
-                print("FAIL %s: %s" % (name, e))
-                failed += 1
-            finally:
-                tmux.cmd("kill-session", "-t", SESSION, check=False)
-    finally:
-        tmux.kill()
-        shutil.rmtree(tmpdir, ignore_errors=True)
-    print("screen: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return run_suite("screen", TESTS, lambda test, tmux, binary, tmpdir:
+                     test(tmux, Domtop(tmux, binary, tmpdir)))
 
 
 if __name__ == "__main__":

@@ -193,12 +193,28 @@ struct fixture {
 	char state[64];         /* the throttle state file */
 };
 
+/*
+ * A context on the fixture's host: audit log, read-only or not, throttle
+ * state file. A second one on the same files is domtop started again.
+ */
+static struct action_ctx *
+ctx_open(struct fixture *f, const char *audit, bool read_only, const char *throttle_state)
+{
+	struct action_ctx_opts o = { .hv = &f->hv, .audit_path = audit, .read_only = read_only,
+	                             .host_label = "test", .throttle_state = throttle_state };
+	struct action_ctx *c;
+	struct err e;
+
+	if (action_ctx_new(&c, &o, &e) < 0)
+		fail_msg("action_ctx_new: %s", e.msg);
+	return c;
+}
+
 static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof *f);
 	static const char *names[NDOM] = { "Domain-0", "web1", "evil\x1b]0;pwned\x07" };
-	struct action_ctx_opts o = { 0 };
 	struct err e;
 	int fd;
 
@@ -241,11 +257,7 @@ setup(void **state)
 	assert_true(fd >= 0);
 	close(fd);
 	unlink(f->state);       /* a name; the file appears when a throttle is kept */
-	o.hv = &f->hv;
-	o.audit_path = f->log;
-	o.host_label = "test";
-	o.throttle_state = f->state;
-	assert_int_equal(action_ctx_new(&f->ctx, &o, &e), 0);
+	f->ctx = ctx_open(f, f->log, false, f->state);
 	assert_null(action_disabled(f->ctx));
 	*state = f;
 	return 0;
@@ -282,8 +294,9 @@ slurp(const char *path)
 	return buf;
 }
 
+/* Parses and runs text in context c (a parse error is a refusal). */
 static int
-run(struct fixture *f, const char *text, struct action_result *res)
+run_in(struct action_ctx *c, struct fixture *f, const char *text, struct action_result *res)
 {
 	struct action a;
 	struct err e;
@@ -293,7 +306,25 @@ run(struct fixture *f, const char *text, struct action_result *res)
 		res->ok = false;
 		return -1;
 	}
-	return action_run(f->ctx, &f->cur, &a, res);
+	return action_run(c, &f->cur, &a, res);
+}
+
+static int
+run(struct fixture *f, const char *text, struct action_result *res)
+{
+	return run_in(f->ctx, f, text, res);
+}
+
+/* The action must be refused, with a message holding needle (unless NULL). */
+static void
+refused(struct fixture *f, const char *text, const char *needle)
+{
+	struct action_result res;
+
+	if (run(f, text, &res) != -1)
+		fail_msg("'%s' was not refused: %s", text, res.msg);
+	if (needle != NULL && strstr(res.msg, needle) == NULL)
+		fail_msg("'%s' refused with '%s', which lacks '%s'", text, res.msg, needle);
 }
 
 static void
@@ -324,25 +355,18 @@ static void
 test_refusals_change_nothing(void **state)
 {
 	struct fixture *f = *state;
-	struct action_result res;
 
-	assert_int_equal(run(f, "weight web1 0", &res), -1);
-	assert_non_null(strstr(res.msg, "1 to 65535"));
-	assert_int_equal(run(f, "weight web1 70000", &res), -1);
-	assert_int_equal(run(f, "cap web1 201", &res), -1);
-	assert_non_null(strstr(res.msg, "100 x 2 vcpus"));
-	assert_int_equal(run(f, "pin web1 0-4", &res), -1);
-	assert_non_null(strstr(res.msg, "does not exist"));
-	assert_int_equal(run(f, "pin web1 2 0", &res), -1);
-	assert_non_null(strstr(res.msg, "vcpus 0-1"));
-	assert_int_equal(run(f, "pause Domain-0", &res), -1);
-	assert_int_equal(run(f, "unpause web1", &res), -1);
-	assert_non_null(strstr(res.msg, "already running"));
-	assert_int_equal(run(f, "weight nosuch 5", &res), -1);
-	assert_non_null(strstr(res.msg, "no domain 'nosuch'"));
-	assert_int_equal(run(f, "frobnicate web1", &res), -1);
-	assert_int_equal(run(f, "weight", &res), -1);
-	assert_int_equal(run(f, "pause web1 now", &res), -1);
+	refused(f, "weight web1 0", "1 to 65535");
+	refused(f, "weight web1 70000", NULL);
+	refused(f, "cap web1 201", "100 x 2 vcpus");
+	refused(f, "pin web1 0-4", "does not exist");
+	refused(f, "pin web1 2 0", "vcpus 0-1");
+	refused(f, "pause Domain-0", NULL);
+	refused(f, "unpause web1", "already running");
+	refused(f, "weight nosuch 5", "no domain 'nosuch'");
+	refused(f, "frobnicate web1", NULL);
+	refused(f, "weight", NULL);
+	refused(f, "pause web1 now", NULL);
 	assert_int_equal(f->fake.doms[1].weight, 256);
 	assert_int_equal(f->fake.doms[1].cap, 0);
 	assert_int_equal(f->fake.doms[1].state, DOM_RUNNING);
@@ -416,16 +440,10 @@ static void
 test_read_only_refuses_and_audits(void **state)
 {
 	struct fixture *f = *state;
-	struct action_ctx_opts o = { .hv = &f->hv, .audit_path = f->log, .read_only = true,
-	                             .throttle_state = "" };
-	struct action_ctx *ro;
+	struct action_ctx *ro = ctx_open(f, f->log, true, "");
 	struct action_result res;
-	struct action a;
-	struct err e;
 
-	assert_int_equal(action_ctx_new(&ro, &o, &e), 0);
-	assert_int_equal(action_parse("weight web1 512", &a, &e), 0);
-	assert_int_equal(action_run(ro, &f->cur, &a, &res), -1);
+	assert_int_equal(run_in(ro, f, "weight web1 512", &res), -1);
 	assert_non_null(strstr(res.msg, "--read-only"));
 	assert_int_equal(f->fake.doms[1].weight, 256);
 	assert_non_null(strstr(slurp(f->log), "result=read-only"));
@@ -436,17 +454,11 @@ static void
 test_no_audit_log_no_actions(void **state)
 {
 	struct fixture *f = *state;
-	struct action_ctx_opts o = { .hv = &f->hv, .audit_path = "/proc/domtop-no/audit.log",
-	                             .throttle_state = "" };
-	struct action_ctx *c;
+	struct action_ctx *c = ctx_open(f, "/proc/domtop-no/audit.log", false, "");
 	struct action_result res;
-	struct action a;
-	struct err e;
 
-	assert_int_equal(action_ctx_new(&c, &o, &e), 0);
 	assert_non_null(action_disabled(c));
-	assert_int_equal(action_parse("weight web1 512", &a, &e), 0);
-	assert_int_equal(action_run(c, &f->cur, &a, &res), -1);
+	assert_int_equal(run_in(c, f, "weight web1 512", &res), -1);
 	assert_non_null(strstr(res.msg, "audit log"));
 	assert_int_equal(f->fake.doms[1].weight, 256);
 	action_ctx_free(c);
@@ -538,53 +550,37 @@ static void
 test_throttle_refusals(void **state)
 {
 	struct fixture *f = *state;
-	struct action_result res;
 
-	assert_int_equal(run(f, "throttle web1", &res), -1);
-	assert_non_null(strstr(res.msg, "missing value"));
-	assert_int_equal(run(f, "throttle web1 10parsecs", &res), -1);
-	assert_non_null(strstr(res.msg, "tc unit"));
-	assert_int_equal(run(f, "throttle web1 1kbit", &res), -1);
-	assert_non_null(strstr(res.msg, "8kbit to 1000gbit"));
-	assert_int_equal(run(f, "throttle web1 10mbit sideways", &res), -1);
-	assert_non_null(strstr(res.msg, "unexpected 'sideways'"));
-	assert_int_equal(run(f, "throttle web1 10mbit for", &res), -1);
-	assert_int_equal(run(f, "throttle web1 10mbit for 0s", &res), -1);
-	assert_int_equal(run(f, "throttle web1 10mbit for 2 h", &res), -1);
-	assert_int_equal(run(f, "throttle web1:7 1mbit", &res), -1);
-	assert_non_null(strstr(res.msg, "no vif 7 (its vifs: 0, 1)"));
-	assert_int_equal(run(f, "throttle Domain-0 1mbit", &res), -1);
-	assert_non_null(strstr(res.msg, "has no vifs"));
-	assert_int_equal(run(f, "unthrottle web1 5mbit", &res), -1);
-	assert_int_equal(run(f, "throttle nosuch:0 1mbit", &res), -1);
-	assert_non_null(strstr(res.msg, "no domain 'nosuch:0'"));
+	refused(f, "throttle web1", "missing value");
+	refused(f, "throttle web1 10parsecs", "tc unit");
+	refused(f, "throttle web1 1kbit", "8kbit to 1000gbit");
+	refused(f, "throttle web1 10mbit sideways", "unexpected 'sideways'");
+	refused(f, "throttle web1 10mbit for", NULL);
+	refused(f, "throttle web1 10mbit for 0s", NULL);
+	refused(f, "throttle web1 10mbit for 2 h", NULL);
+	refused(f, "throttle web1:7 1mbit", "no vif 7 (its vifs: 0, 1)");
+	refused(f, "throttle Domain-0 1mbit", "has no vifs");
+	refused(f, "unthrottle web1 5mbit", NULL);
+	refused(f, "throttle nosuch:0 1mbit", "no domain 'nosuch:0'");
 	assert_int_equal(f->fake.shape_calls, 0);
 	assert_int_equal(action_undo_depth(f->ctx), 0);
 	f->fake.fail_devid = 1;    /* vif 1 fails: vif 0 gets its old throttle back */
-	assert_int_equal(run(f, "throttle web1 3mbit", &res), -1);
-	assert_non_null(strstr(res.msg, "vif 1: the kernel said no"));
+	refused(f, "throttle web1 3mbit", "vif 1: the kernel said no");
 	assert_int_equal(web1_vif(f, 0)->to_guest.rate_bps, 0);
 	assert_null(action_throttle_find(f->ctx, "web1", 0));
 	assert_non_null(strstr(slurp(f->log), "action=throttle domain=web1 domid=1 old=none "
 	                       "new=\"3mbit both ways\" result=refused"));
 	f->fake.fail_devid = -1;
 	f->fake.clamp_rate = 1000000;    /* a backend that does less than asked */
-	assert_int_equal(run(f, "throttle web1 3mbit", &res), -1);
-	assert_non_null(strstr(res.msg, "asked for 3mbit both ways but it reads back 1mbit both ways"));
+	refused(f, "throttle web1 3mbit", "asked for 3mbit both ways but it reads back 1mbit both ways");
 	assert_int_equal(action_undo_depth(f->ctx), 0);
 }
 
-/* A second context on the same files is domtop started again. */
+/* domtop started again, on the same audit log and throttle state file. */
 static struct action_ctx *
 restart(struct fixture *f)
 {
-	struct action_ctx_opts o = { .hv = &f->hv, .audit_path = f->log, .host_label = "test",
-	                             .throttle_state = f->state };
-	struct action_ctx *c;
-	struct err e;
-
-	assert_int_equal(action_ctx_new(&c, &o, &e), 0);
-	return c;
+	return ctx_open(f, f->log, false, f->state);
 }
 
 static void
@@ -594,8 +590,6 @@ test_sticky_state_survives_restart_and_undo_restores_saved(void **state)
 	struct action_result res;
 	struct action_ctx *c2;
 	const struct throttle_entry *t;
-	struct action a;
-	struct err e;
 	char *text;
 
 	f->fake.real_vifs = true;
@@ -609,8 +603,7 @@ test_sticky_state_survives_restart_and_undo_restores_saved(void **state)
 	t = action_throttle_find(c2, "web1", 0);
 	assert_non_null(t);
 	assert_string_equal(t->saved, "fq_codel-of-vif1.0");
-	assert_int_equal(action_parse("unthrottle web1:0", &a, &e), 0);
-	assert_int_equal(action_run(c2, &f->cur, &a, &res), 0);
+	assert_int_equal(run_in(c2, f, "unthrottle web1:0", &res), 0);
 	assert_string_equal(f->fake.lifted_with, "fq_codel-of-vif1.0");
 	assert_null(action_throttle_find(c2, "web1", 0));
 	assert_null(strstr(slurp(f->state), "vif scope="));
@@ -679,6 +672,7 @@ test_reapply_to_recreated_vif_not_to_drift(void **state)
 {
 	struct fixture *f = *state;
 	struct action_result res;
+	struct action_ctx *ro;
 	struct sample_vif *v0 = &f->fake.doms[1].vifs[0];
 	int64_t now = (int64_t)time(NULL);
 
@@ -704,17 +698,10 @@ test_reapply_to_recreated_vif_not_to_drift(void **state)
 	assert_int_equal(v0->to_guest.rate_bps, 0);
 	/* read-only: nothing at all */
 	v0->ifindex = 43;
-	{
-		struct action_ctx_opts o = { .hv = &f->hv, .audit_path = f->log, .read_only = true,
-		                             .throttle_state = f->state };
-		struct action_ctx *ro;
-		struct err e;
-
-		assert_int_equal(action_ctx_new(&ro, &o, &e), 0);
-		assert_int_equal(action_throttle_maintain(ro, &f->cur, now, true, &res), 0);
-		assert_int_equal(v0->to_guest.rate_bps, 0);
-		action_ctx_free(ro);
-	}
+	ro = ctx_open(f, f->log, true, f->state);
+	assert_int_equal(action_throttle_maintain(ro, &f->cur, now, true, &res), 0);
+	assert_int_equal(v0->to_guest.rate_bps, 0);
+	action_ctx_free(ro);
 }
 
 static void
@@ -732,28 +719,29 @@ test_throttle_current_value(void **state)
 	assert_string_equal(buf, "vif0 none; vif1 in none, out 500kbit");
 }
 
+#define FIX_TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_weight_applied_read_back_audited_undone, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refusals_change_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cap_by_id_and_pause, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pin_undo_restores_each_vcpu, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_read_back_mismatch_is_reported, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hostile_name_cannot_forge_audit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_read_only_refuses_and_audits, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_audit_log_no_actions, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_current_values, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_throttle_both_ways_every_vif_and_undo, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_throttle_one_vif_one_way_with_expiry, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_throttle_refusals, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sticky_state_survives_restart_and_undo_restores_saved,
-		                                setup, teardown),
-		cmocka_unit_test_setup_teardown(test_expiry_lifts_and_audits, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_expired_at_start_lifted_first, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reapply_to_recreated_vif_not_to_drift, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_throttle_current_value, setup, teardown),
+		FIX_TEST(test_weight_applied_read_back_audited_undone),
+		FIX_TEST(test_refusals_change_nothing),
+		FIX_TEST(test_cap_by_id_and_pause),
+		FIX_TEST(test_pin_undo_restores_each_vcpu),
+		FIX_TEST(test_read_back_mismatch_is_reported),
+		FIX_TEST(test_hostile_name_cannot_forge_audit),
+		FIX_TEST(test_read_only_refuses_and_audits),
+		FIX_TEST(test_no_audit_log_no_actions),
+		FIX_TEST(test_current_values),
+		FIX_TEST(test_throttle_both_ways_every_vif_and_undo),
+		FIX_TEST(test_throttle_one_vif_one_way_with_expiry),
+		FIX_TEST(test_throttle_refusals),
+		FIX_TEST(test_sticky_state_survives_restart_and_undo_restores_saved),
+		FIX_TEST(test_expiry_lifts_and_audits),
+		FIX_TEST(test_expired_at_start_lifted_first),
+		FIX_TEST(test_reapply_to_recreated_vif_not_to_drift),
+		FIX_TEST(test_throttle_current_value),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

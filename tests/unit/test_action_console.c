@@ -33,8 +33,11 @@ struct fix {
 	struct hv *hv;
 	struct action_ctx *ac;
 	struct sample cur;
+	char name[128];                 /* what the last begin() gave */
+	struct action_result res;
 };
 
+/* The action context, in place of the one the fixture had. */
 static void
 fix_ctx(struct fix *f, const char *audit, bool read_only)
 {
@@ -44,8 +47,17 @@ fix_ctx(struct fix *f, const char *audit, bool read_only)
 	};
 	struct err e;
 
+	action_ctx_free(f->ac);
+	f->ac = NULL;
 	if (action_ctx_new(&f->ac, &o, &e) < 0)
 		fail_msg("action_ctx_new: %s", e.msg);
+}
+
+/* Asks to attach the console of domid: f->name and f->res say what came of it. */
+static int
+begin(struct fix *f, uint32_t domid)
+{
+	return action_console_begin(f->ac, &f->cur, domid, f->name, sizeof f->name, &f->res);
 }
 
 static int
@@ -102,39 +114,34 @@ static void
 test_attach_and_detach_audited(void **state)
 {
 	struct fix *f = *state;
-	struct action_result res;
-	char name[128];
 	struct err e;
 
-	assert_int_equal(action_console_begin(f->ac, &f->cur, 1, name, sizeof name, &res), 0);
-	assert_true(res.ok);
-	assert_string_equal(name, "web1");
+	assert_int_equal(begin(f, 1), 0);
+	assert_true(f->res.ok);
+	assert_string_equal(f->name, "web1");
 	assert_non_null(strstr(audit_text(f),
 	    "op=console action=attach domain=web1 domid=1 old=- new=- result=ok\n"));
-	assert_int_equal(action_console_end(f->ac, 1, name, "ok", &e), 0);
+	assert_int_equal(action_console_end(f->ac, 1, f->name, "ok", &e), 0);
 	assert_non_null(strstr(audit_text(f), "op=console action=detach domain=web1 domid=1 old=- new=- result=ok\n"));
 	/* a failure keeps its reason, quoted as one value */
-	assert_int_equal(action_console_end(f->ac, 1, name, "console of web1 failed: no tty", &e), 0);
+	assert_int_equal(action_console_end(f->ac, 1, f->name, "console of web1 failed: no tty", &e), 0);
 	assert_non_null(strstr(audit_text(f), "action=detach domain=web1 domid=1 old=- new=- "
 	                                      "result=\"console of web1 failed: no tty\"\n"));
 	/* a paused domain's console may be attached: it just does not answer */
-	assert_int_equal(action_console_begin(f->ac, &f->cur, 2, name, sizeof name, &res), 0);
-	assert_string_equal(name, "parked");
+	assert_int_equal(begin(f, 2), 0);
+	assert_string_equal(f->name, "parked");
 }
 
 static void
 test_read_only_refused_and_audited(void **state)
 {
 	struct fix *f = *state;
-	struct action_result res;
-	char name[128];
 
-	action_ctx_free(f->ac);
 	fix_ctx(f, f->audit, true);
-	assert_int_equal(action_console_begin(f->ac, &f->cur, 1, name, sizeof name, &res), -1);
-	assert_false(res.ok);
-	assert_non_null(strstr(res.msg, "console of web1 refused"));
-	assert_non_null(strstr(res.msg, "--read-only"));
+	assert_int_equal(begin(f, 1), -1);
+	assert_false(f->res.ok);
+	assert_non_null(strstr(f->res.msg, "console of web1 refused"));
+	assert_non_null(strstr(f->res.msg, "--read-only"));
 	assert_non_null(strstr(audit_text(f), "op=console action=attach domain=web1 domid=1 old=- "
 	                                      "new=- result=read-only\n"));
 	assert_null(strstr(audit_text(f), "result=ok"));
@@ -144,16 +151,14 @@ static void
 test_domain0_and_unknown_refused(void **state)
 {
 	struct fix *f = *state;
-	struct action_result res;
-	char name[128];
 
-	assert_int_equal(action_console_begin(f->ac, &f->cur, 0, name, sizeof name, &res), -1);
-	assert_non_null(strstr(res.msg, "Domain-0 has no guest console"));
+	assert_int_equal(begin(f, 0), -1);
+	assert_non_null(strstr(f->res.msg, "Domain-0 has no guest console"));
 	assert_non_null(strstr(audit_text(f), "action=attach domain=Domain-0 domid=0 old=- new=- "
 	                                      "result=refused\n"));
-	assert_int_equal(action_console_begin(f->ac, &f->cur, 42, name, sizeof name, &res), -1);
-	assert_non_null(strstr(res.msg, "no domain 42"));
-	assert_string_equal(name, "");
+	assert_int_equal(begin(f, 42), -1);
+	assert_non_null(strstr(f->res.msg, "no domain 42"));
+	assert_string_equal(f->name, "");
 	assert_null(strstr(audit_text(f), "domid=42"));
 }
 
@@ -161,59 +166,50 @@ static void
 test_shutting_down_refused(void **state)
 {
 	struct fix *f = *state;
-	struct action_result res;
-	char name[128];
 
 	f->cur.domains[1].state = DOM_SHUTDOWN;     /* web1, as a sample would show it */
-	assert_int_equal(action_console_begin(f->ac, &f->cur, 1, name, sizeof name, &res), -1);
-	assert_non_null(strstr(res.msg, "shutting down"));
+	assert_int_equal(begin(f, 1), -1);
+	assert_non_null(strstr(f->res.msg, "shutting down"));
 }
 
 static void
 test_no_audit_log_no_console(void **state)
 {
 	struct fix *f = *state;
-	struct action_result res;
-	char name[128], bad[192];
+	char bad[192];
 
 	/* the audit log's directory is a file: no log, so no action and no console */
 	snprintf(bad, sizeof bad, "%s/audit.log/sub/audit.log", f->dir);
 	fclose(fopen(f->audit, "w"));
-	action_ctx_free(f->ac);
 	fix_ctx(f, bad, false);
 	assert_non_null(action_disabled(f->ac));
-	assert_int_equal(action_console_begin(f->ac, &f->cur, 1, name, sizeof name, &res), -1);
-	assert_non_null(strstr(res.msg, "console of web1 refused: cannot"));
+	assert_int_equal(begin(f, 1), -1);
+	assert_non_null(strstr(f->res.msg, "console of web1 refused: cannot"));
 }
 
 static void
 test_unwritable_audit_refuses(void **state)
 {
 	struct fix *f = *state;
-	struct action_result res;
-	char name[128];
 
 	if (access("/dev/full", W_OK) != 0)
 		skip();
-	action_ctx_free(f->ac);
 	fix_ctx(f, "/dev/full", false);
-	assert_int_equal(action_console_begin(f->ac, &f->cur, 1, name, sizeof name, &res), -1);
-	assert_false(res.ok);
-	assert_non_null(strstr(res.msg, "console of web1 refused: cannot write the audit log"));
+	assert_int_equal(begin(f, 1), -1);
+	assert_false(f->res.ok);
+	assert_non_null(strstr(f->res.msg, "console of web1 refused: cannot write the audit log"));
 }
 
 static void
 test_hostile_name_sanitised(void **state)
 {
 	struct fix *f = *state;
-	struct action_result res;
-	char name[128];
 	struct err e;
 
-	assert_int_equal(action_console_begin(f->ac, &f->cur, 3, name, sizeof name, &res), 0);
-	assert_null(strchr(name, '\x1b'));
-	assert_null(strchr(name, '\x07'));
-	assert_int_equal(action_console_end(f->ac, 3, name, "ok", &e), 0);
+	assert_int_equal(begin(f, 3), 0);
+	assert_null(strchr(f->name, '\x1b'));
+	assert_null(strchr(f->name, '\x07'));
+	assert_int_equal(action_console_end(f->ac, 3, f->name, "ok", &e), 0);
 	assert_null(strchr(audit_text(f), '\x1b'));
 	assert_null(strchr(audit_text(f), '\x07'));
 	assert_non_null(strstr(audit_text(f), "action=detach domain=?]0;pwned? domid=3"));
@@ -238,17 +234,19 @@ test_backend_without_consoles(void **state)
 	assert_string_equal(e.msg, "the fake backend cannot attach a domain's console");
 }
 
+#define FIX_TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_attach_and_detach_audited, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_read_only_refused_and_audited, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_domain0_and_unknown_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_shutting_down_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_audit_log_no_console, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unwritable_audit_refuses, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hostile_name_sanitised, setup, teardown),
+		FIX_TEST(test_attach_and_detach_audited),
+		FIX_TEST(test_read_only_refused_and_audited),
+		FIX_TEST(test_domain0_and_unknown_refused),
+		FIX_TEST(test_shutting_down_refused),
+		FIX_TEST(test_no_audit_log_no_console),
+		FIX_TEST(test_unwritable_audit_refuses),
+		FIX_TEST(test_hostile_name_sanitised),
 		cmocka_unit_test(test_backend_without_consoles),
 	};
 

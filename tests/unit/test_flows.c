@@ -474,8 +474,22 @@ test_parse_random_bytes(void **state)
 
 /* ---- the table ---- */
 
-static struct flows_pkt
-pkt(enum flows_dir dir, uint32_t remote, uint16_t port, uint8_t proto, uint32_t len)
+/* A table of the given memory bound. */
+static struct flows_table *
+table_new(size_t bytes)
+{
+	struct flows_table *t;
+	struct err e;
+
+	if (flows_table_new(&t, bytes, &e) < 0)
+		fail_msg("flows_table_new: %s", e.msg);
+	return t;
+}
+
+/* Adds an IPv4 packet with ports between the guest (10.0.0.2:40000) and remote:port at now. */
+static void
+add_pkt(struct flows_table *t, enum flows_dir dir, uint32_t remote, uint16_t port, uint8_t proto,
+        uint32_t len, uint64_t now)
 {
 	struct flows_pkt p;
 
@@ -496,7 +510,7 @@ pkt(enum flows_dir dir, uint32_t remote, uint16_t port, uint8_t proto, uint32_t 
 		p.sport = 40000;
 		p.dport = port;
 	}
-	return p;
+	flows_table_add(t, &p, now);
 }
 
 static void
@@ -508,17 +522,15 @@ test_table_bound_under_flood(void **state)
 	size_t cap, bytes;
 
 	(void)state;
-	assert_int_equal(flows_table_new(&t, 1u << 20, &e), 0);
+	t = table_new(1u << 20);
 	cap = flows_table_capacity(t);
 	bytes = flows_table_bytes(t);
 	assert_true(bytes <= (1u << 20));
 	assert_true(cap > 1000);
 	/* a million packets from random spoofed sources and ports, to the guest */
-	for (int i = 0; i < 1000000; i++) {
-		struct flows_pkt p = pkt(FLOWS_TO_GUEST, (uint32_t)rand_r(&seed) ^ ((uint32_t)rand_r(&seed) << 16),
-		                         (uint16_t)rand_r(&seed), IPPROTO_UDP, 60);
-		flows_table_add(t, &p, MS(i / 100));   /* 100k packets/s */
-	}
+	for (int i = 0; i < 1000000; i++)
+		add_pkt(t, FLOWS_TO_GUEST, (uint32_t)rand_r(&seed) ^ ((uint32_t)rand_r(&seed) << 16),
+		        (uint16_t)rand_r(&seed), IPPROTO_UDP, 60, MS(i / 100));   /* 100k packets/s */
 	assert_int_equal(flows_table_bytes(t), bytes);
 	assert_true(flows_table_count(t) <= cap);
 	assert_true(flows_table_count(t) > cap * 9 / 10);
@@ -531,8 +543,7 @@ test_table_bound_under_flood(void **state)
 	assert_float_equal(tot[FLOWS_W2S].pps_in, 100000, 1);
 
 	/* 40 s later, quiet: nothing active, no longer summarising */
-	struct flows_pkt q = pkt(FLOWS_TO_GUEST, 1, 1, IPPROTO_UDP, 60);
-	flows_table_add(t, &q, S(60));
+	add_pkt(t, FLOWS_TO_GUEST, 1, 1, IPPROTO_UDP, 60, S(60));
 	assert_false(flows_table_summarising(t));
 	assert_int_equal(flows_table_count(t), 1);
 	flows_table_free(t);
@@ -546,24 +557,18 @@ test_table_evicts_least_recent(void **state)
 {
 	struct flows_table *t;
 	struct flows_row rows[4];
-	struct err e;
 	unsigned seed = 99;
 	size_t n;
 
 	(void)state;
-	assert_int_equal(flows_table_new(&t, FLOWS_MEM_MIN, &e), 0);
-	for (int i = 0; i < 5000; i++) {       /* old flows at t = 0..1 s fill the table */
-		struct flows_pkt p = pkt(FLOWS_FROM_GUEST, (uint32_t)rand_r(&seed), 80, IPPROTO_TCP, 100);
-		flows_table_add(t, &p, MS(i / 5));
-	}
-	for (int i = 0; i < 1000; i++) {       /* a heavy flow at t = 4 s */
-		struct flows_pkt h = pkt(FLOWS_FROM_GUEST, 0xc0000201, 443, IPPROTO_TCP, 1500);
-		flows_table_add(t, &h, S(4) + MS(i / 2));
-	}
-	for (int i = 0; i < 20000; i++) {      /* then a flood of new flows, same slot */
-		struct flows_pkt p = pkt(FLOWS_FROM_GUEST, (uint32_t)rand_r(&seed), 53, IPPROTO_UDP, 80);
-		flows_table_add(t, &p, S(4) + MS(600 + i / 20));
-	}
+	t = table_new(FLOWS_MEM_MIN);
+	for (int i = 0; i < 5000; i++)         /* old flows at t = 0..1 s fill the table */
+		add_pkt(t, FLOWS_FROM_GUEST, (uint32_t)rand_r(&seed), 80, IPPROTO_TCP, 100, MS(i / 5));
+	for (int i = 0; i < 1000; i++)         /* a heavy flow at t = 4 s */
+		add_pkt(t, FLOWS_FROM_GUEST, 0xc0000201, 443, IPPROTO_TCP, 1500, S(4) + MS(i / 2));
+	for (int i = 0; i < 20000; i++)        /* then a flood of new flows, same slot */
+		add_pkt(t, FLOWS_FROM_GUEST, (uint32_t)rand_r(&seed), 53, IPPROTO_UDP, 80,
+		        S(4) + MS(600 + i / 20));
 	n = flows_top(t, S(6) + 1, FLOWS_W2S, rows, 4);
 	assert_true(n >= 1);
 	assert_int_equal(rows[0].key.port, 443);
@@ -577,20 +582,16 @@ test_rates_over_windows(void **state)
 {
 	struct flows_table *t;
 	struct flows_row rows[4];
-	struct err e;
 	size_t n;
 
 	(void)state;
-	assert_int_equal(flows_table_new(&t, FLOWS_MEM_MIN, &e), 0);
+	t = table_new(FLOWS_MEM_MIN);
 	/* A: 100 packets/s of 1000 bytes to the guest for 40 s from t = 0 */
 	/* B: 50 packets/s of 200 bytes from the guest for the first 20 s only */
 	for (int ms = 0; ms < 40000; ms += 10) {
-		struct flows_pkt a = pkt(FLOWS_TO_GUEST, 0xcb007101, 443, IPPROTO_TCP, 1000);
-		flows_table_add(t, &a, MS(ms));
-		if (ms < 20000 && ms % 20 == 0) {
-			struct flows_pkt b = pkt(FLOWS_FROM_GUEST, 0xcb007102, 53, IPPROTO_UDP, 200);
-			flows_table_add(t, &b, MS(ms));
-		}
+		add_pkt(t, FLOWS_TO_GUEST, 0xcb007101, 443, IPPROTO_TCP, 1000, MS(ms));
+		if (ms < 20000 && ms % 20 == 0)
+			add_pkt(t, FLOWS_FROM_GUEST, 0xcb007102, 53, IPPROTO_UDP, 200, MS(ms));
 	}
 	n = flows_top(t, S(40), FLOWS_W40S, rows, 4);
 	assert_int_equal(n, 2);
@@ -619,15 +620,12 @@ test_rates_short_capture(void **state)
 {
 	struct flows_table *t;
 	struct flows_row r;
-	struct err e;
 
 	(void)state;
-	assert_int_equal(flows_table_new(&t, FLOWS_MEM_MIN, &e), 0);
+	t = table_new(FLOWS_MEM_MIN);
 	/* starts at 1.0 s, in the middle of the first slot, 200 packets/s for 5 s */
-	for (int ms = 1000; ms < 6000; ms += 5) {
-		struct flows_pkt a = pkt(FLOWS_FROM_GUEST, 0x0a000001, 5001, IPPROTO_UDP, 100);
-		flows_table_add(t, &a, MS(ms));
-	}
+	for (int ms = 1000; ms < 6000; ms += 5)
+		add_pkt(t, FLOWS_FROM_GUEST, 0x0a000001, 5001, IPPROTO_UDP, 100, MS(ms));
 	assert_int_equal(flows_top(t, MS(6000), FLOWS_W10S, &r, 1), 1);
 	/* 10 s and 40 s windows cover only what the capture saw: 1 s .. 6 s */
 	assert_float_equal(r.rate[FLOWS_W2S].pps_out, 200, 0.01);
@@ -635,9 +633,8 @@ test_rates_short_capture(void **state)
 	assert_float_equal(r.rate[FLOWS_W40S].pps_out, 200, 0.01);
 	/* nothing complete yet: no rate rather than a wrong one */
 	flows_table_free(t);
-	assert_int_equal(flows_table_new(&t, FLOWS_MEM_MIN, &e), 0);
-	struct flows_pkt a = pkt(FLOWS_FROM_GUEST, 0x0a000001, 5001, IPPROTO_UDP, 100);
-	flows_table_add(t, &a, MS(500));
+	t = table_new(FLOWS_MEM_MIN);
+	add_pkt(t, FLOWS_FROM_GUEST, 0x0a000001, 5001, IPPROTO_UDP, 100, MS(500));
 	assert_int_equal(flows_top(t, MS(1500), FLOWS_W2S, &r, 1), 0);
 	flows_table_free(t);
 }
@@ -668,11 +665,10 @@ test_table_both_directions(void **state)
 	struct flows_table *t;
 	struct flows_row rows[4];
 	struct flows_rate tot[FLOWS_NWINDOWS];
-	struct err e;
 	size_t n;
 
 	(void)state;
-	assert_int_equal(flows_table_new(&t, FLOWS_MEM_MIN, &e), 0);
+	t = table_new(FLOWS_MEM_MIN);
 	for (int ms = 0; ms < 10000; ms++) {
 		if (ms % 10 == 0)      /* dom0 7001 -> guest 6001, 100/s */
 			add_sll2(t, 4, "198.18.7.1", "198.18.7.2", 7001, 6001, 200, MS(ms));
@@ -699,7 +695,7 @@ test_table_both_directions(void **state)
 	flows_table_free(t);
 
 	/* a request and its replies: one flow, counted each way */
-	assert_int_equal(flows_table_new(&t, FLOWS_MEM_MIN, &e), 0);
+	t = table_new(FLOWS_MEM_MIN);
 	for (int ms = 0; ms < 4000; ms += 10) {
 		add_sll2(t, 0, "10.0.0.2", "203.0.113.9", 40000, 53, 30, MS(ms));
 		add_sll2(t, 4, "203.0.113.9", "10.0.0.2", 53, 40000, 300, MS(ms + 1));
@@ -720,15 +716,13 @@ test_top_order(void **state)
 {
 	struct flows_table *t;
 	struct flows_row rows[3];
-	struct err e;
 
 	(void)state;
-	assert_int_equal(flows_table_new(&t, FLOWS_MEM_MIN, &e), 0);
+	t = table_new(FLOWS_MEM_MIN);
 	for (int i = 0; i < 10; i++)
-		for (int k = 0; k <= i; k++) {
-			struct flows_pkt p = pkt(FLOWS_FROM_GUEST, 0x0a000000u + (uint32_t)i, 1000, IPPROTO_UDP, 100);
-			flows_table_add(t, &p, MS(100 * k));
-		}
+		for (int k = 0; k <= i; k++)
+			add_pkt(t, FLOWS_FROM_GUEST, 0x0a000000u + (uint32_t)i, 1000, IPPROTO_UDP, 100,
+			        MS(100 * k));
 	assert_int_equal(flows_top(t, S(2), FLOWS_W2S, rows, 3), 3);
 	assert_int_equal(rows[0].key.addr[3], 9);
 	assert_int_equal(rows[1].key.addr[3], 8);
@@ -741,25 +735,20 @@ test_hints(void **state)
 {
 	struct flows_table *t;
 	struct flows_hints h;
-	struct err e;
 
 	(void)state;
 	/* quiet web traffic: no hint */
-	assert_int_equal(flows_table_new(&t, 4u << 20, &e), 0);
-	for (int ms = 0; ms < 10000; ms += 10) {
-		struct flows_pkt p = pkt(FLOWS_FROM_GUEST, 0xcb007101, 443, IPPROTO_TCP, 1400);
-		flows_table_add(t, &p, MS(ms));
-	}
+	t = table_new(4u << 20);
+	for (int ms = 0; ms < 10000; ms += 10)
+		add_pkt(t, FLOWS_FROM_GUEST, 0xcb007101, 443, IPPROTO_TCP, 1400, MS(ms));
 	flows_hints(t, S(10), &h);
 	assert_int_equal(h.flags, 0);
 	flows_table_free(t);
 
 	/* a small-packet flood to one host */
-	assert_int_equal(flows_table_new(&t, 4u << 20, &e), 0);
-	for (int i = 0; i < 100000; i++) {
-		struct flows_pkt p = pkt(FLOWS_FROM_GUEST, 0xcb007101, 80, IPPROTO_UDP, 60);
-		flows_table_add(t, &p, (uint64_t)i * 100000);    /* 10000/s for 10 s */
-	}
+	t = table_new(4u << 20);
+	for (int i = 0; i < 100000; i++)       /* 10000/s for 10 s */
+		add_pkt(t, FLOWS_FROM_GUEST, 0xcb007101, 80, IPPROTO_UDP, 60, (uint64_t)i * 100000);
 	flows_hints(t, S(10), &h);
 	assert_true(h.flags & FLOWS_HINT_SMALL_FLOOD);
 	assert_false(h.flags & FLOWS_HINT_FANOUT);
@@ -768,15 +757,11 @@ test_hints(void **state)
 	flows_table_free(t);
 
 	/* a scan: 500 destinations, one packet each, and SMTP to 3 hosts */
-	assert_int_equal(flows_table_new(&t, 4u << 20, &e), 0);
-	for (int i = 0; i < 500; i++) {
-		struct flows_pkt p = pkt(FLOWS_FROM_GUEST, 0xc6130000u + (uint32_t)i, 22, IPPROTO_TCP, 60);
-		flows_table_add(t, &p, MS(i * 10));
-	}
-	for (int i = 0; i < 3; i++) {
-		struct flows_pkt p = pkt(FLOWS_FROM_GUEST, 0xc6120700u + (uint32_t)i, 25, IPPROTO_TCP, 60);
-		flows_table_add(t, &p, MS(6000 + i));
-	}
+	t = table_new(4u << 20);
+	for (int i = 0; i < 500; i++)
+		add_pkt(t, FLOWS_FROM_GUEST, 0xc6130000u + (uint32_t)i, 22, IPPROTO_TCP, 60, MS(i * 10));
+	for (int i = 0; i < 3; i++)
+		add_pkt(t, FLOWS_FROM_GUEST, 0xc6120700u + (uint32_t)i, 25, IPPROTO_TCP, 60, MS(6000 + i));
 	flows_hints(t, S(10), &h);
 	assert_true(h.flags & FLOWS_HINT_FANOUT);
 	assert_true(h.flags & FLOWS_HINT_SMTP);

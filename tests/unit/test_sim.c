@@ -46,44 +46,97 @@ find(const struct sample *s, const char *name)
 	return d;
 }
 
-/* CPU use of a domain between two samples, in pCPUs. */
-static double
-cpu(const struct sample *a, const struct sample *b, const char *name)
+/*
+ * A run of the demo host: its hv, a sample before (a) and one after (b). The
+ * fixture of the tests that measure what the host did in between.
+ */
+struct run {
+	struct hv *hv;
+	struct sample a, b;
+};
+
+static int
+run_setup(void **state)
 {
-	return (double)(find(b, name)->cpu_ns - find(a, name)->cpu_ns) / (double)(b->time_ns - a->time_ns);
+	struct run *r = calloc(1, sizeof *r);
+
+	if (r == NULL)
+		return -1;
+	sample_init(&r->a);
+	sample_init(&r->b);
+	*state = r;
+	return 0;
+}
+
+static int
+run_teardown(void **state)
+{
+	struct run *r = *state;
+
+	sample_free(&r->a);
+	sample_free(&r->b);
+	if (r->hv != NULL)
+		hv_close(r->hv);
+	free(r);
+	return 0;
+}
+
+/* Opens the host of r from a scenario text (closing the one it had). */
+static struct run *
+run_open(void **state, const char *text, uint64_t seed)
+{
+	struct run *r = *state;
+
+	if (r->hv != NULL)
+		hv_close(r->hv);
+	r->hv = open_text(text, seed);
+	return r;
+}
+
+/* Runs seconds from a fresh pair of samples: a before, b after. */
+static void
+run(struct run *r, unsigned seconds)
+{
+	take(r->hv, &r->a, SEC);
+	take(r->hv, &r->b, seconds * SEC);
+}
+
+static double
+elapsed_ns(const struct run *r)
+{
+	return (double)(r->b.time_ns - r->a.time_ns);
+}
+
+/* CPU use of a domain over the run, in pCPUs. */
+static double
+cpu(const struct run *r, const char *name)
+{
+	return (double)(find(&r->b, name)->cpu_ns - find(&r->a, name)->cpu_ns) / elapsed_ns(r);
 }
 
 /* Bits/s to the guest (dom0 TX) or from it (dom0 RX) on vif 0. */
 static double
-vif_bps(const struct sample *a, const struct sample *b, const char *name, bool to_guest)
+vif_bps(const struct run *r, const char *name, bool to_guest)
 {
-	const struct sample_vif *x = &find(a, name)->vifs[0], *y = &find(b, name)->vifs[0];
+	const struct sample_vif *x = &find(&r->a, name)->vifs[0], *y = &find(&r->b, name)->vifs[0];
 	uint64_t bytes = to_guest ? y->tx_bytes - x->tx_bytes : y->rx_bytes - x->rx_bytes;
 
-	return bytes * 8.0 * SEC / (double)(b->time_ns - a->time_ns);
+	return bytes * 8.0 * SEC / elapsed_ns(r);
 }
 
 static double
-iops(const struct sample *a, const struct sample *b, const char *name)
+iops(const struct run *r, const char *name)
 {
-	const struct sample_vbd *x = &find(a, name)->vbds[0], *y = &find(b, name)->vbds[0];
+	const struct sample_vbd *x = &find(&r->a, name)->vbds[0], *y = &find(&r->b, name)->vbds[0];
 
-	return (double)(y->rd_req + y->wr_req - x->rd_req - x->wr_req) * SEC / (double)(b->time_ns - a->time_ns);
+	return (double)(y->rd_req + y->wr_req - x->rd_req - x->wr_req) * SEC / elapsed_ns(r);
 }
 
 static double
-iow(const struct sample *a, const struct sample *b, const char *name)
+iow(const struct run *r, const char *name)
 {
-	return (double)(find(b, name)->vbds[0].delay_ns - find(a, name)->vbds[0].delay_ns) /
-	       (double)(b->time_ns - a->time_ns);
-}
-
-/* Runs interval seconds from a fresh pair of samples: *a before, *b after. */
-static void
-run(struct hv *hv, struct sample *a, struct sample *b, unsigned seconds)
-{
-	take(hv, a, SEC);
-	take(hv, b, seconds * SEC);
+	return (double)(find(&r->b, name)->vbds[0].delay_ns - find(&r->a, name)->vbds[0].delay_ns) /
+	       elapsed_ns(r);
 }
 
 static bool
@@ -145,24 +198,20 @@ test_first_sample_and_host(void **state)
 static void
 test_default_is_contended(void **state)
 {
-	struct hv *hv;
-	struct sample a, b;
+	struct run *r = *state;
 	struct err e;
 	struct sim_options o = { NULL, 3 };
 	double used = 0, sum_w = 0;
 	int over = 0;
 
-	(void)state;
-	assert_int_equal(hv_sim_open(&hv, &o, &e), 0);
-	sample_init(&a);
-	sample_init(&b);
-	run(hv, &a, &b, 10);
-	for (size_t i = 0; i < b.n_domains; i++)
-		if (sample_runnable(b.domains[i].state))
-			sum_w += b.domains[i].weight;
-	for (size_t i = 0; i < b.n_domains; i++) {
-		const struct sample_domain *d = &b.domains[i];
-		double c = cpu(&a, &b, d->name), ent = d->weight / sum_w * 8;
+	assert_int_equal(hv_sim_open(&r->hv, &o, &e), 0);
+	run(r, 10);
+	for (size_t i = 0; i < r->b.n_domains; i++)
+		if (sample_runnable(r->b.domains[i].state))
+			sum_w += r->b.domains[i].weight;
+	for (size_t i = 0; i < r->b.n_domains; i++) {
+		const struct sample_domain *d = &r->b.domains[i];
+		double c = cpu(r, d->name), ent = d->weight / sum_w * 8;
 
 		used += c;
 		if (sample_runnable(d->state) && c > ent)
@@ -170,14 +219,11 @@ test_default_is_contended(void **state)
 	}
 	assert_true(used > 7.9);                /* every pCPU busy */
 	assert_true(over >= 2);
-	assert_true(cpu(&a, &b, "miner") < 3);  /* held back: it asks for 4 */
-	assert_true(cpu(&a, &b, "parked") == 0);
-	assert_true(iow(&a, &b, "backup") > 0.5);
-	assert_true(iow(&a, &b, "web1") < 0.05);
-	assert_true(vif_bps(&a, &b, "flood", false) > 100e6);
-	sample_free(&a);
-	sample_free(&b);
-	hv_close(hv);
+	assert_true(cpu(r, "miner") < 3);       /* held back: it asks for 4 */
+	assert_true(cpu(r, "parked") == 0);
+	assert_true(iow(r, "backup") > 0.5);
+	assert_true(iow(r, "web1") < 0.05);
+	assert_true(vif_bps(r, "flood", false) > 100e6);
 }
 
 static const char cpu_scn[] =
@@ -190,106 +236,85 @@ static const char cpu_scn[] =
 static void
 test_weight(void **state)
 {
-	struct hv *hv = open_text(cpu_scn, 1);
-	struct sample a, b;
+	struct run *r = run_open(state, cpu_scn, 1);
 	struct err e;
 
-	(void)state;
-	sample_init(&a);
-	sample_init(&b);
-	run(hv, &a, &b, 10);
-	assert_near(cpu(&a, &b, "a"), 0.5, 0.05);
-	assert_near(cpu(&a, &b, "b"), 1.0, 0.05);
-	assert_near(cpu(&a, &b, "c"), 0.5, 0.05);
-	assert_int_equal(hv_set_weight(hv, find(&b, "c")->domid, 1024, &e), 0);
-	run(hv, &a, &b, 10);
-	assert_int_equal(find(&b, "c")->weight, 1024);
-	assert_near(cpu(&a, &b, "a"), 2.0 * 256 / 1792, 0.05);
-	assert_near(cpu(&a, &b, "c"), 2.0 * 1024 / 1792, 0.05);
-	assert_int_equal(hv_set_weight(hv, 1, 0, &e), -1);
+	run(r, 10);
+	assert_near(cpu(r, "a"), 0.5, 0.05);
+	assert_near(cpu(r, "b"), 1.0, 0.05);
+	assert_near(cpu(r, "c"), 0.5, 0.05);
+	assert_int_equal(hv_set_weight(r->hv, find(&r->b, "c")->domid, 1024, &e), 0);
+	run(r, 10);
+	assert_int_equal(find(&r->b, "c")->weight, 1024);
+	assert_near(cpu(r, "a"), 2.0 * 256 / 1792, 0.05);
+	assert_near(cpu(r, "c"), 2.0 * 1024 / 1792, 0.05);
+	assert_int_equal(hv_set_weight(r->hv, 1, 0, &e), -1);
 	assert_non_null(strstr(e.msg, "1 to 65535"));
-	assert_int_equal(hv_set_weight(hv, 1, 65536, &e), -1);
-	assert_int_equal(hv_set_weight(hv, 99, 256, &e), -1);
+	assert_int_equal(hv_set_weight(r->hv, 1, 65536, &e), -1);
+	assert_int_equal(hv_set_weight(r->hv, 99, 256, &e), -1);
 	assert_string_equal(e.msg, "no domain 99 (it may have been destroyed)");
-	sample_free(&a);
-	sample_free(&b);
-	hv_close(hv);
 }
 
 static void
 test_cap(void **state)
 {
-	struct hv *hv = open_text(cpu_scn, 1);
-	struct sample a, b;
+	struct run *r = run_open(state, cpu_scn, 1);
 	struct sample_domain d;
 	struct err e;
 	uint32_t id;
 
-	(void)state;
-	sample_init(&a);
-	sample_init(&b);
-	take(hv, &a, 0);
-	id = find(&a, "b")->domid;
-	assert_int_equal(hv_set_cap(hv, id, 30, &e), 0);
-	assert_int_equal(hv_read_domain(hv, id, &d, &e), 0);
+	take(r->hv, &r->a, 0);
+	id = find(&r->a, "b")->domid;
+	assert_int_equal(hv_set_cap(r->hv, id, 30, &e), 0);
+	assert_int_equal(hv_read_domain(r->hv, id, &d, &e), 0);
 	assert_int_equal(d.cap, 30);
 	hv_domain_free(&d);
-	run(hv, &a, &b, 10);
-	assert_near(cpu(&a, &b, "b"), 0.3, 0.01);
-	assert_near(cpu(&a, &b, "a"), 0.85, 0.05);     /* the rest goes to the others */
-	assert_near(cpu(&a, &b, "c"), 0.85, 0.05);
-	assert_int_equal(hv_set_cap(hv, id, 201, &e), -1);
+	run(r, 10);
+	assert_near(cpu(r, "b"), 0.3, 0.01);
+	assert_near(cpu(r, "a"), 0.85, 0.05);     /* the rest goes to the others */
+	assert_near(cpu(r, "c"), 0.85, 0.05);
+	assert_int_equal(hv_set_cap(r->hv, id, 201, &e), -1);
 	assert_non_null(strstr(e.msg, "0 (no cap) to 200"));
-	assert_int_equal(hv_set_cap(hv, id, 0, &e), 0);
-	run(hv, &a, &b, 10);
-	assert_near(cpu(&a, &b, "b"), 1.0, 0.05);
-	sample_free(&a);
-	sample_free(&b);
-	hv_close(hv);
+	assert_int_equal(hv_set_cap(r->hv, id, 0, &e), 0);
+	run(r, 10);
+	assert_near(cpu(r, "b"), 1.0, 0.05);
 }
 
 static void
 test_pin(void **state)
 {
-	struct hv *hv = open_text("host pcpus=4 mem=16G\n"
-	                          "domain a vcpus=4 mem=1G cpu=4\n"
-	                          "domain b vcpus=4 mem=1G cpu=4\n", 1);
-	struct sample a, b;
+	struct run *r = run_open(state, "host pcpus=4 mem=16G\n"
+	                         "domain a vcpus=4 mem=1G cpu=4\n"
+	                         "domain b vcpus=4 mem=1G cpu=4\n", 1);
 	struct cpuset one, none, far;
 	struct err e;
 
-	(void)state;
-	sample_init(&a);
-	sample_init(&b);
 	cpuset_zero(&one);
 	cpuset_set(&one, 2);
-	assert_int_equal(hv_pin_vcpu(hv, 1, -1, &one, &e), 0);
-	run(hv, &a, &b, 10);
-	assert_near(cpu(&a, &b, "a"), 1.0, 0.01);      /* pinned to one pCPU */
-	assert_near(cpu(&a, &b, "b"), 3.0, 0.01);      /* the others get the rest */
+	assert_int_equal(hv_pin_vcpu(r->hv, 1, -1, &one, &e), 0);
+	run(r, 10);
+	assert_near(cpu(r, "a"), 1.0, 0.01);      /* pinned to one pCPU */
+	assert_near(cpu(r, "b"), 3.0, 0.01);      /* the others get the rest */
 	for (size_t v = 0; v < 4; v++) {
-		assert_int_equal(find(&b, "a")->vcpus[v].pcpu, 2);
-		assert_true(cpuset_equal(&find(&b, "a")->vcpus[v].affinity, &one));
+		assert_int_equal(find(&r->b, "a")->vcpus[v].pcpu, 2);
+		assert_true(cpuset_equal(&find(&r->b, "a")->vcpus[v].affinity, &one));
 	}
 	/* one vcpu back on every pCPU */
 	cpuset_fill(&far, 4);
-	assert_int_equal(hv_pin_vcpu(hv, 1, 0, &far, &e), 0);
-	run(hv, &a, &b, 10);
-	assert_near(cpu(&a, &b, "a"), 2.0, 0.01);
+	assert_int_equal(hv_pin_vcpu(r->hv, 1, 0, &far, &e), 0);
+	run(r, 10);
+	assert_near(cpu(r, "a"), 2.0, 0.01);
 	cpuset_zero(&none);
-	assert_int_equal(hv_pin_vcpu(hv, 1, -1, &none, &e), -1);
+	assert_int_equal(hv_pin_vcpu(r->hv, 1, -1, &none, &e), -1);
 	assert_non_null(strstr(e.msg, "empty"));
 	cpuset_zero(&far);
 	cpuset_set(&far, 4);
-	assert_int_equal(hv_pin_vcpu(hv, 1, -1, &far, &e), -1);
+	assert_int_equal(hv_pin_vcpu(r->hv, 1, -1, &far, &e), -1);
 	assert_non_null(strstr(e.msg, "pCPU 4 does not exist: this host has pCPUs 0-3"));
-	assert_int_equal(hv_pin_vcpu(hv, 1, 4, &one, &e), -1);
+	assert_int_equal(hv_pin_vcpu(r->hv, 1, 4, &one, &e), -1);
 	assert_non_null(strstr(e.msg, "no vcpu 4"));
-	assert_int_equal(hv_pin_vcpu(hv, 7, 0, &one, &e), -1);
+	assert_int_equal(hv_pin_vcpu(r->hv, 7, 0, &one, &e), -1);
 	assert_non_null(strstr(e.msg, "no domain 7"));
-	sample_free(&a);
-	sample_free(&b);
-	hv_close(hv);
 }
 
 static const char pause_scn[] =
@@ -303,125 +328,103 @@ static const char pause_scn[] =
 static void
 test_pause(void **state)
 {
-	struct hv *hv = open_text(pause_scn, 1);
-	struct sample a, b;
+	struct run *r = run_open(state, pause_scn, 1);
 	struct sample_domain d;
 	struct err e;
 
-	(void)state;
-	sample_init(&a);
-	sample_init(&b);
-	assert_int_equal(hv_set_paused(hv, 1, true, &e), 0);
-	assert_int_equal(hv_read_domain(hv, 1, &d, &e), 0);
+	assert_int_equal(hv_set_paused(r->hv, 1, true, &e), 0);
+	assert_int_equal(hv_read_domain(r->hv, 1, &d, &e), 0);
 	assert_int_equal(d.state, DOM_PAUSED);
 	hv_domain_free(&d);
-	run(hv, &a, &b, 10);
-	assert_int_equal(find(&b, "a")->state, DOM_PAUSED);
-	assert_true(cpu(&a, &b, "a") == 0);
-	assert_near(cpu(&a, &b, "b"), 1.8, 0.01);
-	assert_true(vif_bps(&a, &b, "a", true) == 0 && vif_bps(&a, &b, "a", false) == 0);
-	assert_true(iops(&a, &b, "a") == 0 && iow(&a, &b, "a") == 0);
+	run(r, 10);
+	assert_int_equal(find(&r->b, "a")->state, DOM_PAUSED);
+	assert_true(cpu(r, "a") == 0);
+	assert_near(cpu(r, "b"), 1.8, 0.01);
+	assert_true(vif_bps(r, "a", true) == 0 && vif_bps(r, "a", false) == 0);
+	assert_true(iops(r, "a") == 0 && iow(r, "a") == 0);
 	for (size_t v = 0; v < 2; v++)
-		assert_false(find(&b, "a")->vcpus[v].running);
-	assert_int_equal(hv_set_paused(hv, 1, false, &e), 0);
-	run(hv, &a, &b, 10);
-	assert_int_equal(find(&b, "a")->state, DOM_RUNNING);
-	assert_near(cpu(&a, &b, "a"), 0.9, 0.01);
-	assert_near(vif_bps(&a, &b, "a", true), 20e6, 0.01);
-	assert_int_equal(hv_set_paused(hv, 0, true, &e), -1);
+		assert_false(find(&r->b, "a")->vcpus[v].running);
+	assert_int_equal(hv_set_paused(r->hv, 1, false, &e), 0);
+	run(r, 10);
+	assert_int_equal(find(&r->b, "a")->state, DOM_RUNNING);
+	assert_near(cpu(r, "a"), 0.9, 0.01);
+	assert_near(vif_bps(r, "a", true), 20e6, 0.01);
+	assert_int_equal(hv_set_paused(r->hv, 0, true, &e), -1);
 	assert_non_null(strstr(e.msg, "domain 0 (Domain-0) cannot be paused"));
-	assert_int_equal(hv_set_paused(hv, 0, false, &e), 0);
-	sample_free(&a);
-	sample_free(&b);
-	hv_close(hv);
+	assert_int_equal(hv_set_paused(r->hv, 0, false, &e), 0);
 }
 
 static void
 test_network_throttle(void **state)
 {
-	struct hv *hv = open_text("host pcpus=2 mem=16G nic=1gbit\n"
-	                          "domain a mem=1G\nvif rx=50mbit tx=100mbit pkt=1000\n", 1);
-	struct sample a, b;
+	struct run *r = run_open(state, "host pcpus=2 mem=16G nic=1gbit\n"
+	                         "domain a mem=1G\nvif rx=50mbit tx=100mbit pkt=1000\n", 1);
 	const struct sample_vif *v;
 	struct err e;
 
-	(void)state;
-	sample_init(&a);
-	sample_init(&b);
-	run(hv, &a, &b, 10);
-	v = &find(&b, "a")->vifs[0];
+	run(r, 10);
+	v = &find(&r->b, "a")->vifs[0];
 	assert_string_equal(v->ifname, "vif1.0");
-	assert_near(vif_bps(&a, &b, "a", true), 100e6, 0.001);
-	assert_near(vif_bps(&a, &b, "a", false), 50e6, 0.001);
-	assert_near((double)(v->tx_packets - find(&a, "a")->vifs[0].tx_packets), 100e6 / 8 / 1000 * 10, 0.001);
+	assert_near(vif_bps(r, "a", true), 100e6, 0.001);
+	assert_near(vif_bps(r, "a", false), 50e6, 0.001);
+	assert_near((double)(v->tx_packets - find(&r->a, "a")->vifs[0].tx_packets), 100e6 / 8 / 1000 * 10, 0.001);
 	assert_int_equal(v->tx_drops, 0);
 	assert_int_equal(v->to_guest.rate_bps, 0);
 
 	/* 10 mbit/s to the guest, 125 kB of burst */
-	assert_int_equal(sim_set_vif_shape(hv, 1, 0, true, 10000000, 125000, &e), 0);
-	take(hv, &a, SEC);                      /* spends the burst */
-	take(hv, &b, 10 * SEC);
-	v = &find(&b, "a")->vifs[0];
+	assert_int_equal(sim_set_vif_shape(r->hv, 1, 0, true, 10000000, 125000, &e), 0);
+	run(r, 10);                             /* its first second spends the burst */
+	v = &find(&r->b, "a")->vifs[0];
 	assert_int_equal(v->to_guest.rate_bps, 10000000);
 	assert_int_equal(v->to_guest.burst_bytes, 125000);
 	assert_int_equal(v->from_guest.rate_bps, 0);
-	assert_near(vif_bps(&a, &b, "a", true), 10e6, 0.01);
-	assert_near(vif_bps(&a, &b, "a", false), 50e6, 0.001);   /* the other way is free */
-	assert_true(v->tx_drops > find(&a, "a")->vifs[0].tx_drops);
+	assert_near(vif_bps(r, "a", true), 10e6, 0.01);
+	assert_near(vif_bps(r, "a", false), 50e6, 0.001);   /* the other way is free */
+	assert_true(v->tx_drops > find(&r->a, "a")->vifs[0].tx_drops);
 
 	/* from the guest too, with the default burst */
-	assert_int_equal(sim_set_vif_shape(hv, 1, 0, false, 5000000, 0, &e), 0);
-	run(hv, &a, &b, 10);
-	assert_true(find(&b, "a")->vifs[0].from_guest.burst_bytes >= 1600);
-	assert_near(vif_bps(&a, &b, "a", false), 5e6, 0.01);
+	assert_int_equal(sim_set_vif_shape(r->hv, 1, 0, false, 5000000, 0, &e), 0);
+	run(r, 10);
+	assert_true(find(&r->b, "a")->vifs[0].from_guest.burst_bytes >= 1600);
+	assert_near(vif_bps(r, "a", false), 5e6, 0.01);
 
 	/* removal restores the demand */
-	assert_int_equal(sim_set_vif_shape(hv, 1, 0, true, 0, 0, &e), 0);
-	assert_int_equal(sim_set_vif_shape(hv, 1, 0, false, 0, 0, &e), 0);
-	run(hv, &a, &b, 10);
-	assert_int_equal(find(&b, "a")->vifs[0].to_guest.rate_bps, 0);
-	assert_near(vif_bps(&a, &b, "a", true), 100e6, 0.001);
-	assert_near(vif_bps(&a, &b, "a", false), 50e6, 0.001);
+	assert_int_equal(sim_set_vif_shape(r->hv, 1, 0, true, 0, 0, &e), 0);
+	assert_int_equal(sim_set_vif_shape(r->hv, 1, 0, false, 0, 0, &e), 0);
+	run(r, 10);
+	assert_int_equal(find(&r->b, "a")->vifs[0].to_guest.rate_bps, 0);
+	assert_near(vif_bps(r, "a", true), 100e6, 0.001);
+	assert_near(vif_bps(r, "a", false), 50e6, 0.001);
 
-	assert_int_equal(sim_set_vif_shape(hv, 1, 3, true, 1000, 0, &e), -1);
+	assert_int_equal(sim_set_vif_shape(r->hv, 1, 3, true, 1000, 0, &e), -1);
 	assert_non_null(strstr(e.msg, "no vif 3"));
-	assert_int_equal(sim_set_vif_shape(hv, 1, 0, true, SIM_MAX_RATE_BPS + 1, 0, &e), -1);
-	assert_int_equal(sim_set_vif_shape(hv, 1, 0, true, 1000, SIM_MAX_BURST + 1, &e), -1);
-	assert_int_equal(sim_set_vif_shape(hv, 5, 0, true, 1000, 0, &e), -1);
+	assert_int_equal(sim_set_vif_shape(r->hv, 1, 0, true, SIM_MAX_RATE_BPS + 1, 0, &e), -1);
+	assert_int_equal(sim_set_vif_shape(r->hv, 1, 0, true, 1000, SIM_MAX_BURST + 1, &e), -1);
+	assert_int_equal(sim_set_vif_shape(r->hv, 5, 0, true, 1000, 0, &e), -1);
 	assert_non_null(strstr(e.msg, "no domain 5"));
-	sample_free(&a);
-	sample_free(&b);
-	hv_close(hv);
 }
 
 static void
 test_network_nic_shared(void **state)
 {
-	struct hv *hv = open_text("host pcpus=2 mem=16G nic=100mbit\n"
-	                          "domain a mem=1G\nvif rx=10mbit\n"
-	                          "domain b mem=1G\nvif rx=200mbit pkt=64\n"
-	                          "domain c mem=1G\nvif rx=200mbit\n", 1);
-	struct sample a, b;
+	struct run *r = run_open(state, "host pcpus=2 mem=16G nic=100mbit\n"
+	                         "domain a mem=1G\nvif rx=10mbit\n"
+	                         "domain b mem=1G\nvif rx=200mbit pkt=64\n"
+	                         "domain c mem=1G\nvif rx=200mbit\n", 1);
 	struct err e;
 
-	(void)state;
-	sample_init(&a);
-	sample_init(&b);
-	run(hv, &a, &b, 10);
+	run(r, 10);
 	/* 410 mbit/s offered to 100: everyone gets 100/410 of what it offers */
-	assert_near(vif_bps(&a, &b, "a", false), 10e6 * 100 / 410, 0.001);
-	assert_near(vif_bps(&a, &b, "b", false), 200e6 * 100 / 410, 0.001);
-	assert_near(vif_bps(&a, &b, "c", false), 200e6 * 100 / 410, 0.001);
+	assert_near(vif_bps(r, "a", false), 10e6 * 100 / 410, 0.001);
+	assert_near(vif_bps(r, "b", false), 200e6 * 100 / 410, 0.001);
+	assert_near(vif_bps(r, "c", false), 200e6 * 100 / 410, 0.001);
 	/* throttling the floods gives the small flow back what it asks for */
-	assert_int_equal(sim_set_vif_shape(hv, 2, 0, false, 20000000, 0, &e), 0);
-	assert_int_equal(sim_set_vif_shape(hv, 3, 0, false, 20000000, 0, &e), 0);
-	run(hv, &a, &b, 10);
-	assert_near(vif_bps(&a, &b, "a", false), 10e6, 0.001);
-	assert_near(vif_bps(&a, &b, "b", false), 20e6, 0.01);
-	assert_near(vif_bps(&a, &b, "c", false), 20e6, 0.01);
-	sample_free(&a);
-	sample_free(&b);
-	hv_close(hv);
+	assert_int_equal(sim_set_vif_shape(r->hv, 2, 0, false, 20000000, 0, &e), 0);
+	assert_int_equal(sim_set_vif_shape(r->hv, 3, 0, false, 20000000, 0, &e), 0);
+	run(r, 10);
+	assert_near(vif_bps(r, "a", false), 10e6, 0.001);
+	assert_near(vif_bps(r, "b", false), 20e6, 0.01);
+	assert_near(vif_bps(r, "c", false), 20e6, 0.01);
 }
 
 /* a and b each ask for `demand` IOPS of a 1000-IOPS disk, light for 10. */
@@ -440,93 +443,77 @@ io_scn(const char *sched, unsigned demand)
 static void
 test_ioprio_bfq(void **state)
 {
-	struct hv *hv = open_text(io_scn("bfq", 600), 1);
-	struct sample a, b;
+	struct run *r = run_open(state, io_scn("bfq", 600), 1);
 	const struct sample_vbd *v;
 	struct err e;
 
-	(void)state;
-	sample_init(&a);
-	sample_init(&b);
-	run(hv, &a, &b, 10);
-	v = &find(&b, "a")->vbds[0];
+	run(r, 10);
+	v = &find(&r->b, "a")->vbds[0];
 	assert_string_equal(v->name, "xvda");
 	assert_string_equal(v->backend, "sim");
 	assert_string_equal(v->scheduler, "bfq");
 	assert_int_equal(v->devid, 51712);
-	assert_near(iops(&a, &b, "a"), 495, 0.01);     /* equal priorities: equal shares */
-	assert_near(iops(&a, &b, "b"), 495, 0.01);
-	assert_near(iops(&a, &b, "light"), 10, 0.01);
-	assert_near((double)(v->rd_sect - find(&a, "a")->vbds[0].rd_sect), 495 * 10 / 2 * 8, 0.02);
-	assert_true(iow(&a, &b, "a") > 0.5 && iow(&a, &b, "b") > 0.5);
-	assert_true(iow(&a, &b, "light") < 0.05);      /* a light domain barely waits */
-	assert_true(v->oo_req > find(&a, "a")->vbds[0].oo_req);
+	assert_near(iops(r, "a"), 495, 0.01);     /* equal priorities: equal shares */
+	assert_near(iops(r, "b"), 495, 0.01);
+	assert_near(iops(r, "light"), 10, 0.01);
+	assert_near((double)(v->rd_sect - find(&r->a, "a")->vbds[0].rd_sect), 495 * 10 / 2 * 8, 0.02);
+	assert_true(iow(r, "a") > 0.5 && iow(r, "b") > 0.5);
+	assert_true(iow(r, "light") < 0.05);      /* a light domain barely waits */
+	assert_true(v->oo_req > find(&r->a, "a")->vbds[0].oo_req);
 
-	assert_int_equal(sim_set_ioprio(hv, 1, 2, 0, &e), 0);
-	assert_int_equal(sim_set_ioprio(hv, 2, 2, 7, &e), 0);
-	run(hv, &a, &b, 10);
-	assert_int_equal(find(&b, "a")->vbds[0].ioprio_class, 2);
-	assert_int_equal(find(&b, "a")->vbds[0].ioprio_level, 0);
-	assert_near(iops(&a, &b, "a"), 600, 0.01);     /* level 0 weighs 8, level 7 weighs 1 */
-	assert_near(iops(&a, &b, "b"), 390, 0.01);     /* what is left */
-	assert_true(iow(&a, &b, "b") > iow(&a, &b, "a") + 0.1);
-	assert_near(iops(&a, &b, "light"), 10, 0.01);
+	assert_int_equal(sim_set_ioprio(r->hv, 1, 2, 0, &e), 0);
+	assert_int_equal(sim_set_ioprio(r->hv, 2, 2, 7, &e), 0);
+	run(r, 10);
+	assert_int_equal(find(&r->b, "a")->vbds[0].ioprio_class, 2);
+	assert_int_equal(find(&r->b, "a")->vbds[0].ioprio_level, 0);
+	assert_near(iops(r, "a"), 600, 0.01);     /* level 0 weighs 8, level 7 weighs 1 */
+	assert_near(iops(r, "b"), 390, 0.01);     /* what is left */
+	assert_true(iow(r, "b") > iow(r, "a") + 0.1);
+	assert_near(iops(r, "light"), 10, 0.01);
 
 	/* idle class only gets what the others leave */
-	assert_int_equal(sim_set_ioprio(hv, 1, 3, 0, &e), 0);
-	run(hv, &a, &b, 10);
-	assert_near(iops(&a, &b, "b"), 600, 0.01);
-	assert_near(iops(&a, &b, "a"), 390, 0.01);
+	assert_int_equal(sim_set_ioprio(r->hv, 1, 3, 0, &e), 0);
+	run(r, 10);
+	assert_near(iops(r, "b"), 600, 0.01);
+	assert_near(iops(r, "a"), 390, 0.01);
 
 	/* all at level 0 vs 7: shares 8:1 when both want everything */
-	assert_int_equal(sim_set_ioprio(hv, 1, 2, 0, &e), 0);
-	assert_int_equal(sim_set_ioprio(hv, 2, 2, 7, &e), 0);
-	hv_close(hv);
-	hv = open_text(io_scn("bfq", 1000), 1);
-	assert_int_equal(sim_set_ioprio(hv, 1, 2, 0, &e), 0);
-	assert_int_equal(sim_set_ioprio(hv, 2, 2, 7, &e), 0);
-	run(hv, &a, &b, 10);
-	assert_near(iops(&a, &b, "a"), 990.0 * 8 / 9, 0.01);
-	assert_near(iops(&a, &b, "b"), 990.0 / 9, 0.01);
+	assert_int_equal(sim_set_ioprio(r->hv, 1, 2, 0, &e), 0);
+	assert_int_equal(sim_set_ioprio(r->hv, 2, 2, 7, &e), 0);
+	run_open(state, io_scn("bfq", 1000), 1);
+	assert_int_equal(sim_set_ioprio(r->hv, 1, 2, 0, &e), 0);
+	assert_int_equal(sim_set_ioprio(r->hv, 2, 2, 7, &e), 0);
+	run(r, 10);
+	assert_near(iops(r, "a"), 990.0 * 8 / 9, 0.01);
+	assert_near(iops(r, "b"), 990.0 / 9, 0.01);
 
-	assert_int_equal(sim_set_ioprio(hv, 1, 4, 0, &e), -1);
+	assert_int_equal(sim_set_ioprio(r->hv, 1, 4, 0, &e), -1);
 	assert_non_null(strstr(e.msg, "class must be"));
-	assert_int_equal(sim_set_ioprio(hv, 1, 2, 8, &e), -1);
+	assert_int_equal(sim_set_ioprio(r->hv, 1, 2, 8, &e), -1);
 	assert_non_null(strstr(e.msg, "level must be 0"));
-	sample_free(&a);
-	sample_free(&b);
-	hv_close(hv);
 }
 
 static void
 test_ioprio_none_and_deadline(void **state)
 {
-	struct hv *hv = open_text(io_scn("none", 1000), 1);
-	struct sample a, b;
+	struct run *r = run_open(state, io_scn("none", 1000), 1);
 	struct err e;
 
-	(void)state;
-	sample_init(&a);
-	sample_init(&b);
-	assert_int_equal(sim_set_ioprio(hv, 1, 1, 0, &e), 0);  /* even realtime does nothing */
-	assert_int_equal(sim_set_ioprio(hv, 2, 3, 0, &e), 0);
-	run(hv, &a, &b, 10);
-	assert_string_equal(find(&b, "a")->vbds[0].scheduler, "none");
-	assert_near(iops(&a, &b, "a"), iops(&a, &b, "b"), 0.01);
-	assert_true(iow(&a, &b, "light") > 0.4);       /* first come first served: all wait */
-	hv_close(hv);
+	assert_int_equal(sim_set_ioprio(r->hv, 1, 1, 0, &e), 0);  /* even realtime does nothing */
+	assert_int_equal(sim_set_ioprio(r->hv, 2, 3, 0, &e), 0);
+	run(r, 10);
+	assert_string_equal(find(&r->b, "a")->vbds[0].scheduler, "none");
+	assert_near(iops(r, "a"), iops(r, "b"), 0.01);
+	assert_true(iow(r, "light") > 0.4);       /* first come first served: all wait */
 
-	hv = open_text(io_scn("mq-deadline", 1000), 1);
-	assert_int_equal(sim_set_ioprio(hv, 2, 2, 0, &e), 0);  /* best-effort levels do nothing */
-	run(hv, &a, &b, 10);
-	assert_near(iops(&a, &b, "a"), iops(&a, &b, "b"), 0.01);
-	assert_int_equal(sim_set_ioprio(hv, 2, 1, 4, &e), 0);  /* realtime goes first */
-	run(hv, &a, &b, 10);
-	assert_near(iops(&a, &b, "b"), 1000, 0.01);
-	assert_true(iops(&a, &b, "a") < 1);
-	sample_free(&a);
-	sample_free(&b);
-	hv_close(hv);
+	run_open(state, io_scn("mq-deadline", 1000), 1);
+	assert_int_equal(sim_set_ioprio(r->hv, 2, 2, 0, &e), 0);  /* best-effort levels do nothing */
+	run(r, 10);
+	assert_near(iops(r, "a"), iops(r, "b"), 0.01);
+	assert_int_equal(sim_set_ioprio(r->hv, 2, 1, 4, &e), 0);  /* realtime goes first */
+	run(r, 10);
+	assert_near(iops(r, "b"), 1000, 0.01);
+	assert_true(iops(r, "a") < 1);
 }
 
 static void
@@ -845,20 +832,22 @@ test_scale(void **state)
 	hv_close(hv);
 }
 
+#define RUN_TEST(f) cmocka_unit_test_setup_teardown(f, run_setup, run_teardown)
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_first_sample_and_host),
-		cmocka_unit_test(test_default_is_contended),
-		cmocka_unit_test(test_weight),
-		cmocka_unit_test(test_cap),
-		cmocka_unit_test(test_pin),
-		cmocka_unit_test(test_pause),
-		cmocka_unit_test(test_network_throttle),
-		cmocka_unit_test(test_network_nic_shared),
-		cmocka_unit_test(test_ioprio_bfq),
-		cmocka_unit_test(test_ioprio_none_and_deadline),
+		RUN_TEST(test_default_is_contended),
+		RUN_TEST(test_weight),
+		RUN_TEST(test_cap),
+		RUN_TEST(test_pin),
+		RUN_TEST(test_pause),
+		RUN_TEST(test_network_throttle),
+		RUN_TEST(test_network_nic_shared),
+		RUN_TEST(test_ioprio_bfq),
+		RUN_TEST(test_ioprio_none_and_deadline),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_events_create_destroy),
 		cmocka_unit_test(test_read_domain_does_not_advance),

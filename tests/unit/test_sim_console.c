@@ -23,12 +23,15 @@
 
 #include "backend/sim_console.h"
 
-/* Runs the console on input (all of it written at once); returns its output. */
+/*
+ * Runs the console on input (all of it written at once); returns its output.
+ * The console must end with status 0.
+ */
 static const char *
-run(const char *name, bool paused, const char *input, size_t len, int *rc)
+run_bytes(const char *name, bool paused, const char *input, size_t len)
 {
 	static char out[65536];
-	int in[2], op[2];
+	int in[2], op[2], rc;
 	ssize_t n;
 	size_t got = 0;
 
@@ -36,25 +39,26 @@ run(const char *name, bool paused, const char *input, size_t len, int *rc)
 	assert_int_equal(pipe(op), 0);
 	assert_int_equal(write(in[1], input, len), (ssize_t)len);
 	close(in[1]);
-	*rc = sim_console_run(name, paused, in[0], op[1]);
+	rc = sim_console_run(name, paused, in[0], op[1]);
 	close(in[0]);
 	close(op[1]);
 	while (got + 1 < sizeof out && (n = read(op[0], out + got, sizeof out - 1 - got)) > 0)
 		got += (size_t)n;
 	close(op[0]);
 	out[got] = '\0';
+	assert_int_equal(rc, 0);
 	return out;
 }
+
+/* run_bytes on a string literal, its NUL left out. */
+#define run(name, paused, input) run_bytes(name, paused, input, sizeof input - 1)
 
 static void
 test_login_and_canned_reply(void **state)
 {
-	static const char in[] = "root\rhello there\r\x1dnot read";
-	int rc;
-	const char *out = run("web1", false, in, sizeof in - 1, &rc);
+	const char *out = run("web1", false, "root\rhello there\r\x1dnot read");
 
 	(void)state;
-	assert_int_equal(rc, 0);
 	assert_non_null(strstr(out, "Connected to the demo console of web1; Ctrl-] returns\r\n"));
 	assert_non_null(strstr(out, "a simulation"));
 	assert_non_null(strstr(out, "web1 login: root\r\n"));
@@ -66,12 +70,9 @@ test_login_and_canned_reply(void **state)
 static void
 test_line_editing_and_logout(void **state)
 {
-	static const char in[] = "me\rab\x7f" "c\rxyz\x15q\r\x03" "exit\r\x1d";
-	int rc;
-	const char *out = run("db1", false, in, sizeof in - 1, &rc);
+	const char *out = run("db1", false, "me\rab\x7f" "c\rxyz\x15q\r\x03" "exit\r\x1d");
 
 	(void)state;
-	assert_int_equal(rc, 0);
 	assert_non_null(strstr(out, "received: ac\r\n"));       /* backspace */
 	assert_non_null(strstr(out, "received: q\r\n"));        /* Ctrl-U erased xyz */
 	assert_null(strstr(out, "received: xyzq"));
@@ -82,24 +83,18 @@ test_line_editing_and_logout(void **state)
 static void
 test_end_of_input_ends_it(void **state)
 {
-	static const char in[] = "root\r";
-	int rc;
-	const char *out = run("web1", false, in, sizeof in - 1, &rc);
+	const char *out = run("web1", false, "root\r");
 
 	(void)state;
-	assert_int_equal(rc, 0);
 	assert_non_null(strstr(out, "root@web1:~$ "));
 }
 
 static void
 test_paused_domain_answers_nothing(void **state)
 {
-	static const char in[] = "root\rhello\r\x1d";
-	int rc;
-	const char *out = run("parked", true, in, sizeof in - 1, &rc);
+	const char *out = run("parked", true, "root\rhello\r\x1d");
 
 	(void)state;
-	assert_int_equal(rc, 0);
 	assert_non_null(strstr(out, "Connected to the demo console of parked"));
 	assert_non_null(strstr(out, "parked is paused: it will not answer until it is unpaused"));
 	assert_null(strstr(out, "login:"));
@@ -110,12 +105,9 @@ test_paused_domain_answers_nothing(void **state)
 static void
 test_hostile_name_and_input(void **state)
 {
-	static const char in[] = "x\r\x1b]2;pwned\x07\x9b" "31m\r\x1d";
-	int rc;
-	const char *out = run("ev\x1b]0;t\x07il", false, in, sizeof in - 1, &rc);
+	const char *out = run("ev\x1b]0;t\x07il", false, "x\r\x1b]2;pwned\x07\x9b" "31m\r\x1d");
 
 	(void)state;
-	assert_int_equal(rc, 0);
 	assert_non_null(strstr(out, "demo console of ev?]0;t?il"));
 	/* no escape, BEL or C1 byte out, whatever the name and the input */
 	for (const char *p = out; *p; p++)
@@ -151,8 +143,9 @@ read_until(int fd, const char *text)
 }
 
 /*
- * A child running the console on the slave of a new pty; *master gets the
- * master, *before the slave's modes before the console started.
+ * A child running the console on the slave of a new pty, once it shows its
+ * login prompt; *master gets the master, *before the slave's modes before
+ * the console started.
  */
 static pid_t
 run_on_pty(int *master, int *slave, struct termios *before)
@@ -170,26 +163,35 @@ run_on_pty(int *master, int *slave, struct termios *before)
 	assert_true(pid >= 0);
 	if (pid == 0)
 		_exit(sim_console_run("web1", false, *slave, *slave));
+	assert_true(read_until(*master, "web1 login: "));
 	return pid;
+}
+
+/* Waits for the console child pid to exit with status code; *after gets the slave's modes then. */
+static void
+wait_exit(pid_t pid, int code, int slave, struct termios *after)
+{
+	int status;
+
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), code);
+	assert_int_equal(tcgetattr(slave, after), 0);
 }
 
 static void
 test_raw_mode_and_restore_on_a_terminal(void **state)
 {
 	struct termios before, during, after;
-	int master, slave, status;
+	int master, slave;
 	pid_t pid;
 
 	(void)state;
 	pid = run_on_pty(&master, &slave, &before);
-	assert_true(read_until(master, "web1 login: "));
 	assert_int_equal(tcgetattr(slave, &during), 0);
 	assert_false(during.c_lflag & (ICANON | ECHO | ISIG));
 	assert_int_equal(write(master, "\x1d", 1), 1);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
-	assert_int_equal(tcgetattr(slave, &after), 0);
+	wait_exit(pid, 0, slave, &after);
 	assert_true(before.c_lflag & ICANON);
 	assert_int_equal(after.c_lflag, before.c_lflag);
 	assert_int_equal(after.c_iflag, before.c_iflag);
@@ -202,17 +204,13 @@ static void
 test_signal_ends_it_and_restores(void **state)
 {
 	struct termios before, after;
-	int master, slave, status;
+	int master, slave;
 	pid_t pid;
 
 	(void)state;
 	pid = run_on_pty(&master, &slave, &before);
-	assert_true(read_until(master, "web1 login: "));
 	assert_int_equal(kill(pid, SIGTERM), 0);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 128 + SIGTERM);
-	assert_int_equal(tcgetattr(slave, &after), 0);
+	wait_exit(pid, 128 + SIGTERM, slave, &after);
 	assert_int_equal(after.c_lflag, before.c_lflag);
 	close(slave);
 	close(master);
