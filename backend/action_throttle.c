@@ -61,15 +61,6 @@ throttle_parse_arg(const char *arg, struct throttle_arg *t, struct err *e)
 	return 0;
 }
 
-static const struct sample_vif *
-vif_by_devid(const struct sample_domain *d, unsigned devid)
-{
-	for (size_t i = 0; i < d->n_vifs; i++)
-		if (d->vifs[i].devid == devid)
-			return &d->vifs[i];
-	return NULL;
-}
-
 /* "0, 1, 2": the devids of d's vifs, for messages. */
 static void
 vif_list(const struct sample_domain *d, char *buf, size_t len)
@@ -91,7 +82,7 @@ throttle_select(const struct sample_domain *d, const struct action *a, struct ac
 
 	if (d->n_vifs == 0)
 		return err_set(e, "%s has no vifs to throttle", a->domname);
-	if (a->devid >= 0 && vif_by_devid(d, (unsigned)a->devid) == NULL) {
+	if (a->devid >= 0 && sample_find_vif(d, (unsigned)a->devid) == NULL) {
 		vif_list(d, list, sizeof list);
 		return err_set(e, "%s has no vif %d (its vifs: %s)", a->domname, a->devid, list);
 	}
@@ -161,7 +152,7 @@ action_throttle_get(struct action_ctx *c, const struct sample_domain *d, const s
 	v->n_vifs = n;
 	for (unsigned i = 0; i < n; i++) {
 		unsigned devid = shape->n_vifs ? shape->vifs[i].devid : d->vifs[i].devid;
-		const struct sample_vif *f = vif_by_devid(d, devid);
+		const struct sample_vif *f = sample_find_vif(d, devid);
 		const struct throttle_entry *t;
 
 		if (f == NULL)
@@ -256,7 +247,7 @@ action_throttle_apply(struct action_ctx *c, const struct action *a, const struct
 	if (hv_read_domain(c->hv, a->domid, &now, e) < 0)
 		return -1;
 	for (i = 0; i < want->n_vifs && rc == 0; i++) {
-		const struct sample_vif *f = vif_by_devid(&now, want->vifs[i].devid);
+		const struct sample_vif *f = sample_find_vif(&now, want->vifs[i].devid);
 
 		rc = throttle_set_one(c, a->rawname, a->domid, &want->vifs[i], f ? f->ifindex : 0,
 		                      &began, e);
@@ -265,7 +256,7 @@ action_throttle_apply(struct action_ctx *c, const struct action *a, const struct
 	}
 	/* a failed vif: the ones before it get their old throttle back */
 	for (unsigned j = 0; rc < 0 && j + 1 < i && old != NULL && j < old->n_vifs; j++) {
-		const struct sample_vif *f = vif_by_devid(&now, old->vifs[j].devid);
+		const struct sample_vif *f = sample_find_vif(&now, old->vifs[j].devid);
 		struct err e2;
 
 		throttle_set_one(c, a->rawname, a->domid, &old->vifs[j], f ? f->ifindex : 0, &began,
@@ -453,7 +444,7 @@ throttle_read_text(struct action_ctx *c, uint32_t domid, unsigned devid, struct 
 	buf[0] = '\0';
 	if (hv_read_domain(c->hv, domid, &d, &e) < 0)
 		return;
-	if ((f = vif_by_devid(&d, devid)) != NULL) {
+	if ((f = sample_find_vif(&d, devid)) != NULL) {
 		*out = *f;
 		throttle_vif_text(f->to_guest.rate_bps, f->from_guest.rate_bps, 0, buf, len);
 	}
@@ -476,7 +467,7 @@ throttle_expire_one(struct action_ctx *c, const struct sample *cur, const struct
 	throttle_vif_text(t->to_guest_bps, t->from_guest_bps, t->expires, old, sizeof old);
 	if (t->persist)
 		throttle_begin(c, &m->began);
-	if (d == NULL || vif_by_devid(d, t->devid) == NULL) {
+	if (d == NULL || sample_find_vif(d, t->devid) == NULL) {
 		/* nothing runs it now: forgetting it is the whole lift */
 		throttle_remove(&c->throttles, c->scope, t->domain, t->devid);
 		throttle_audit(c, "expire", t->domain, domid, old, d ? "none (vif gone)" :
@@ -605,7 +596,7 @@ throttle_reapply_all(struct action_ctx *c, const struct sample *cur, struct main
 		memset(&fresh, 0, sizeof fresh);
 		if (hv_read_domain(c->hv, d->domid, &fresh, &e) < 0)
 			continue;       /* gone since the sample */
-		if ((f = vif_by_devid(&fresh, devid)) != NULL) {
+		if ((f = sample_find_vif(&fresh, devid)) != NULL) {
 			for (size_t k = 0; k < c->throttles.n; k++) {
 				const struct throttle_entry *x = &c->throttles.e[k];
 

@@ -162,3 +162,21 @@ cpuset_equal(const struct cpuset *a, const struct cpuset *b)
 {
 	return memcmp(a, b, sizeof *a) == 0;
 }
+
+const struct sample_vif *
+sample_find_vif(const struct sample_domain *d, unsigned devid)
+{
+	for (size_t i = 0; i < d->n_vifs; i++)
+		if (d->vifs[i].devid == devid)
+			return &d->vifs[i];
+	return NULL;
+}
+
+const struct sample_vbd *
+sample_find_vbd(const struct sample_domain *d, unsigned devid)
+{
+	for (size_t i = 0; i < d->n_vbds; i++)
+		if (d->vbds[i].devid == devid)
+			return &d->vbds[i];
+	return NULL;
+}

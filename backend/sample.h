@@ -110,6 +110,9 @@ void sample_move(struct sample *dst, struct sample *src); /* dst takes src's dat
 struct sample_domain *sample_add_domain(struct sample *s);
 /* Allocate the sub-arrays of a domain (zeroed). Return false when out of memory. */
 bool sample_domain_alloc(struct sample_domain *d, size_t vcpus, size_t vifs, size_t vbds);
+/* The vif / vbd of d with that devid, or NULL. */
+const struct sample_vif *sample_find_vif(const struct sample_domain *d, unsigned devid);
+const struct sample_vbd *sample_find_vbd(const struct sample_domain *d, unsigned devid);
 
 const struct sample_domain *sample_find(const struct sample *s, uint32_t domid);
 /* Finds by exact name, or by domain id written as a number. */

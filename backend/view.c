@@ -104,24 +104,6 @@ find_vcpu(const struct sample_domain *d, unsigned id)
 	return NULL;
 }
 
-static const struct sample_vif *
-find_vif(const struct sample_domain *d, unsigned devid)
-{
-	for (size_t i = 0; i < d->n_vifs; i++)
-		if (d->vifs[i].devid == devid)
-			return &d->vifs[i];
-	return NULL;
-}
-
-static const struct sample_vbd *
-find_vbd(const struct sample_domain *d, unsigned devid)
-{
-	for (size_t i = 0; i < d->n_vbds; i++)
-		if (d->vbds[i].devid == devid)
-			return &d->vbds[i];
-	return NULL;
-}
-
 static void
 derive_vcpus(struct view_domain *vd, const struct sample_domain *p, double secs)
 {
@@ -143,7 +125,7 @@ derive_vifs(struct view_domain *vd, const struct sample_domain *p, double secs)
 
 	for (size_t i = 0; i < c->n_vifs; i++) {
 		const struct sample_vif *cv = &c->vifs[i];
-		const struct sample_vif *pv = p ? find_vif(p, cv->devid) : NULL;
+		const struct sample_vif *pv = p ? sample_find_vif(p, cv->devid) : NULL;
 		struct view_vif *o = &vd->vifs[i];
 
 		o->raw = cv;
@@ -170,7 +152,7 @@ derive_vbds(struct view_domain *vd, const struct sample_domain *p, double secs)
 
 	for (size_t i = 0; i < c->n_vbds; i++) {
 		const struct sample_vbd *cv = &c->vbds[i];
-		const struct sample_vbd *pv = p ? find_vbd(p, cv->devid) : NULL;
+		const struct sample_vbd *pv = p ? sample_find_vbd(p, cv->devid) : NULL;
 		struct view_vbd *o = &vd->vbds[i];
 
 		o->raw = cv;

@@ -35,6 +35,7 @@
 
 #include "backend/hv.h"
 #include "backend/loop.h"
+#include "backend/mem.h"
 #include "backend/str.h"
 #include "backend/vifnet.h"
 #include "backend/xen_console.h"
@@ -365,14 +366,9 @@ xen_vbd_keys(struct xen *x, xenstat_domain **doms, unsigned n, size_t *count)
 
 	for (unsigned i = 0; i < n; i++) {
 		unsigned nv = xenstat_domain_num_vbds(doms[i]);
-		if (nk + nv > x->cap_vbd_keys) {
-			size_t cap = (nk + nv) * 2;
-			struct xen_vbd_key *k = realloc(x->vbd_keys, cap * sizeof *k);
-			if (k == NULL)
-				return -1;
-			x->vbd_keys = k;
-			x->cap_vbd_keys = cap;
-		}
+		if (mem_grow((void **)&x->vbd_keys, &x->cap_vbd_keys, nk + nv, sizeof *x->vbd_keys,
+		             NULL) < 0)
+			return -1;
 		for (unsigned j = 0; j < nv; j++) {
 			xenstat_vbd *xv = xenstat_domain_vbd(doms[i], j);
 			if (xv == NULL)

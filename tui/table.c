@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/mem.h"
 #include "backend/str.h"
 #include "tui/table.h"
 
@@ -24,23 +25,6 @@ table_free(struct table *t)
 	memset(t, 0, sizeof *t);
 }
 
-static bool
-grow(void **p, size_t *cap, size_t want, size_t size)
-{
-	size_t n = *cap ? *cap : 64;
-	void *q;
-
-	if (want <= *cap)
-		return true;
-	while (n < want)
-		n *= 2;
-	if ((q = realloc(*p, n * size)) == NULL)
-		return false;
-	*p = q;
-	*cap = n;
-	return true;
-}
-
 bool
 table_name_matches(const struct view_domain *d, const char *text)
 {
@@ -56,7 +40,7 @@ static bool
 add_line(struct table *t, const struct view_domain *d, enum table_line_kind k,
          enum devrows_kind dev, size_t sub)
 {
-	if (!grow((void **)&t->lines, &t->cap_lines, t->n_lines + 1, sizeof t->lines[0]))
+	if (mem_grow((void **)&t->lines, &t->cap_lines, t->n_lines + 1, sizeof t->lines[0], NULL) < 0)
 		return false;
 	t->lines[t->n_lines++] = (struct table_line){ d, k, dev, sub };
 	return true;
@@ -116,7 +100,7 @@ table_rebuild(struct table *t, const struct view *v, const struct column_sort *s
 {
 	size_t n = 0;
 
-	if (!grow((void **)&t->rows, &t->cap_rows, v->n, sizeof t->rows[0]))
+	if (mem_grow((void **)&t->rows, &t->cap_rows, v->n, sizeof t->rows[0], NULL) < 0)
 		return -1;
 	for (size_t i = 0; i < v->n; i++)
 		if (table_name_matches(&v->doms[i], t->filter))
