@@ -606,16 +606,32 @@ xen_read_name(struct xen *x, uint32_t domid, char *buf, size_t len)
 	free(name);
 }
 
+/*
+ * libxl_domain_info of one domain into *info (to be disposed of by the
+ * caller either way), or -1 with a message.
+ */
+static int
+xen_dominfo(struct xen *x, uint32_t domid, libxl_dominfo *info, struct err *e)
+{
+	int rc;
+
+	xen_log_clear(x->log);
+	libxl_dominfo_init(info);
+	rc = libxl_domain_info(x->ctx, info, domid);
+	if (rc == ERROR_DOMAIN_NOTFOUND)
+		return err_set(e, "domain %u does not exist (any more)", (unsigned)domid);
+	if (rc != 0)
+		return err_set(e, "cannot read domain %u: %s", (unsigned)domid, xen_log_why(x->log, rc));
+	return 0;
+}
+
 /* The domain itself from libxl_domain_info: name, state, time, memory. */
 static int
 xen_read_info(struct xen *x, uint32_t domid, struct sample_domain *out, struct err *e)
 {
 	libxl_dominfo info;
-	int rc;
+	int rc = xen_dominfo(x, domid, &info, e);
 
-	xen_log_clear(x->log);
-	libxl_dominfo_init(&info);
-	rc = libxl_domain_info(x->ctx, &info, domid);
 	if (rc == 0) {
 		out->domid = domid;
 		xen_read_name(x, domid, out->name, sizeof out->name);
@@ -625,11 +641,7 @@ xen_read_info(struct xen *x, uint32_t domid, struct sample_domain *out, struct e
 		out->maxmem_kb = info.max_memkb >= (uint64_t)UINT_MAX * 4 ? 0 : info.max_memkb;
 	}
 	libxl_dominfo_dispose(&info);
-	if (rc == ERROR_DOMAIN_NOTFOUND)
-		return err_set(e, "domain %u does not exist (any more)", (unsigned)domid);
-	if (rc != 0)
-		return err_set(e, "cannot read domain %u: %s", (unsigned)domid, xen_log_why(x->log, rc));
-	return 0;
+	return rc;
 }
 
 /*
@@ -678,22 +690,16 @@ static int
 xen_domain_vcpus(struct xen *x, uint32_t domid, unsigned *nvcpus, bool *paused, struct err *e)
 {
 	libxl_dominfo info;
-	int rc;
+	int rc = xen_dominfo(x, domid, &info, e);
 
-	libxl_dominfo_init(&info);
-	xen_log_clear(x->log);
-	rc = libxl_domain_info(x->ctx, &info, domid);
+	*nvcpus = 0;
 	if (rc == 0) {
 		*nvcpus = info.vcpu_max_id + 1;
 		if (paused != NULL)
 			*paused = info.paused;
 	}
 	libxl_dominfo_dispose(&info);
-	if (rc == ERROR_DOMAIN_NOTFOUND)
-		return err_set(e, "domain %u does not exist (any more)", (unsigned)domid);
-	if (rc != 0)
-		return err_set(e, "cannot read domain %u: %s", (unsigned)domid, xen_log_why(x->log, rc));
-	return 0;
+	return rc;
 }
 
 /* Reads the domain's scheduler back; weight and cap exist only under credit and credit2. */

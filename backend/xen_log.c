@@ -231,29 +231,35 @@ xen_log_why(struct xen_log *l, int rc)
 	return rc < 0 ? libxl_error_to_string((libxl_error)rc) : "unknown error";
 }
 
+static void
+xen_log_vdomtop(struct xen_log *l, bool warn, const char *fmt, va_list ap)
+{
+	char msg[ERR_MSG_MAX];
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	xen_log_line(l, warn ? "warning" : "info", "domtop", msg);
+	if (warn)
+		xen_log_raise(l, "domtop", msg);
+}
+
 void
 xen_log_note(struct xen_log *l, const char *fmt, ...)
 {
-	char msg[ERR_MSG_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	xen_log_vdomtop(l, false, fmt, ap);
 	va_end(ap);
-	xen_log_line(l, "info", "domtop", msg);
 }
 
 void
 xen_log_warn(struct xen_log *l, const char *fmt, ...)
 {
-	char msg[ERR_MSG_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	xen_log_vdomtop(l, true, fmt, ap);
 	va_end(ap);
-	xen_log_line(l, "warning", "domtop", msg);
-	xen_log_raise(l, "domtop", msg);
 }
 
 unsigned
