@@ -218,29 +218,36 @@ xen_vbd_counters(struct sample_vbd *v, xenstat_vbd *xv)
 	v->wr_sect = xenstat_vbd_wr_sects(xv);
 }
 
+/* libxenstat's vbd devid of a domain, from sysfs or tapdisk (not its QMP reader), or NULL. */
+static xenstat_vbd *
+xen_stat_vbd(xenstat_domain *xd, unsigned devid)
+{
+	for (unsigned i = 0; i < xenstat_domain_num_vbds(xd); i++) {
+		xenstat_vbd *xv = xenstat_domain_vbd(xd, i);
+		if (xv != NULL && xenstat_vbd_type(xv) != 0 && xenstat_vbd_dev(xv) == devid)
+			return xv;
+	}
+	return NULL;
+}
+
+/*
+ * The domain's vbds as the vbd cache has them (libxenstat's and the qdisks
+ * in xenstore); counters from libxenstat, a qdisk's from the cache (QMP).
+ */
 static void
 xen_fill_vbds(struct xen *x, struct sample_domain *d, xenstat_domain *xd)
 {
-	unsigned n = xenstat_domain_num_vbds(xd);
-	size_t used = 0;
+	const struct xen_vbd_entry *ent;
+	size_t n = xen_vbdcache_domain(&x->vbds, d->domid, &ent), used = 0;
 
-	for (unsigned i = 0; i < n && used < d->n_vbds; i++) {
-		xenstat_vbd *xv = xenstat_domain_vbd(xd, i);
-		struct sample_vbd *v;
-		const struct xen_vbd_entry *ent;
-		if (xv == NULL)
-			continue;
-		v = &d->vbds[used++];
-		v->devid = xenstat_vbd_dev(xv);
+	for (size_t i = 0; i < n && used < d->n_vbds; i++) {
+		struct sample_vbd *v = &d->vbds[used++];
+		xenstat_vbd *xv = xen_stat_vbd(xd, ent[i].devid);
+		v->devid = ent[i].devid;
 		xen_map_vbd_name(v->devid, v->name, sizeof v->name);
-		v->ioprio_class = v->ioprio_level = -1;
-		ent = xen_vbdcache_find(&x->vbds, d->domid, v->devid);
-		if (ent != NULL)
-			xen_vbd_fill(&x->vbds, ent, v);
-		else
-			str_copy(v->backend, xenstat_vbd_type(xv) == 1 ? "blkback" : "unknown",
-			         sizeof v->backend);
-		xen_vbd_counters(v, xv);
+		xen_vbd_fill(&x->vbds, &ent[i], v);
+		if (ent[i].kind != XEN_VBD_QDISK && xv != NULL)
+			xen_vbd_counters(v, xv);
 	}
 	d->n_vbds = used;
 }
@@ -291,16 +298,17 @@ xen_add_domain(struct xen *x, xenstat_domain *xd, bool netlink, struct sample *o
 {
 	uint32_t domid = xenstat_domain_id(xd);
 	const struct xen_vifmap_entry *vifs = NULL;
-	size_t nvif;
+	const struct xen_vbd_entry *vbds;
+	size_t nvif, nvbd;
 	struct xen_dom_read r;
 	struct sample_domain *d;
 
 	if (!xen_dom_read(x, domid, &r))
 		return 0;
 	nvif = netlink ? xen_vifmap_domain(&x->vifs, domid, &vifs) : xenstat_domain_num_networks(xd);
+	nvbd = xen_vbdcache_domain(&x->vbds, domid, &vbds);
 	d = sample_add_domain(out);
-	if (d == NULL || !sample_domain_alloc(d, r.vcpus ? (size_t)r.n_vcpus : 0, nvif,
-	                                      xenstat_domain_num_vbds(xd))) {
+	if (d == NULL || !sample_domain_alloc(d, r.vcpus ? (size_t)r.n_vcpus : 0, nvif, nvbd)) {
 		xen_dom_read_free(&r);
 		return err_set(e, "out of memory reading domain %u", (unsigned)domid);
 	}
@@ -358,11 +366,17 @@ xen_vif_set_hash(xenstat_domain **doms, unsigned n)
 	return hash;
 }
 
-/* Every vbd of the node, sorted, one key per (domid, devid), into x->vbd_keys. */
+/*
+ * Every vbd of the node, sorted, one key per (domid, devid), into x->vbd_keys:
+ * libxenstat's from sysfs and tapdisk, and the qdisks from xenstore
+ * (libxenstat's own QMP reader gives up after 10 ms: the vbd cache reads
+ * their counters).
+ */
 static int
 xen_vbd_keys(struct xen *x, xenstat_domain **doms, unsigned n, size_t *count)
 {
 	size_t nk = 0, w = 0;
+	long nq;
 
 	for (unsigned i = 0; i < n; i++) {
 		unsigned nv = xenstat_domain_num_vbds(doms[i]);
@@ -371,7 +385,7 @@ xen_vbd_keys(struct xen *x, xenstat_domain **doms, unsigned n, size_t *count)
 			return -1;
 		for (unsigned j = 0; j < nv; j++) {
 			xenstat_vbd *xv = xenstat_domain_vbd(doms[i], j);
-			if (xv == NULL)
+			if (xv == NULL || xenstat_vbd_type(xv) == 0)
 				continue;
 			x->vbd_keys[nk].domid = xenstat_domain_id(doms[i]);
 			x->vbd_keys[nk].devid = xenstat_vbd_dev(xv);
@@ -379,6 +393,9 @@ xen_vbd_keys(struct xen *x, xenstat_domain **doms, unsigned n, size_t *count)
 			nk++;
 		}
 	}
+	if ((nq = xen_vbd_qdisk_keys(&x->vbds, &x->vbd_keys, nk, &x->cap_vbd_keys)) < 0)
+		return -1;
+	nk = (size_t)nq;
 	if (nk > 0)
 		qsort(x->vbd_keys, nk, sizeof *x->vbd_keys, xen_cmp_vbd_key);
 	for (size_t i = 0; i < nk; i++)
@@ -398,12 +415,15 @@ static int
 xen_sync_devices(struct xen *x, xenstat_domain **doms, unsigned n, bool netlink, uint64_t now,
                  struct err *e)
 {
+	char note[ERR_MSG_MAX];
 	size_t nk;
 
 	if (!netlink)
 		xen_vifmap_sync(&x->vifs, xen_vif_set_hash(doms, n), now);
 	if (xen_vbd_keys(x, doms, n, &nk) < 0 || xen_vbdcache_sync(&x->vbds, x->vbd_keys, nk, now) < 0)
 		return err_set(e, "out of memory reading the vbds' backends");
+	if (xen_vbdcache_take_note(&x->vbds, note, sizeof note))
+		xen_log_note(x->log, "%s", note);
 	return 0;
 }
 

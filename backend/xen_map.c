@@ -254,6 +254,12 @@ xen_map_parse_stat(const char *line, struct xen_procstat *out)
 			if (end == p || errno != 0 || (*end != ' ' && *end != '\n' && *end != '\0'))
 				return false;
 			out->nice = (long)v;
+		} else if (field == 22) {
+			errno = 0;
+			unsigned long long v = strtoull(p, &end, 10);
+			if (!isdigit((unsigned char)*p) || errno != 0 || (*end != ' ' && *end != '\n'))
+				return false;
+			out->starttime = v;
 		} else if (field == 42) {
 			errno = 0;
 			unsigned long long v = strtoull(p, &end, 10);
@@ -265,6 +271,52 @@ xen_map_parse_stat(const char *line, struct xen_procstat *out)
 		if (field == 42)
 			return out->state != '\0';
 		p += strcspn(p, " \n");
+	}
+	return false;
+}
+
+/* The argument at *p of a NUL-separated list ending at end, advancing *p past it. */
+static const char *
+xen_map_next_arg(const char **p, const char *end, size_t *alen)
+{
+	const char *a = *p;
+
+	if (a >= end)
+		return NULL;
+	*alen = strnlen(a, (size_t)(end - a));
+	*p = a + *alen + 1;
+	return a;
+}
+
+static bool
+xen_map_arg_is_domid(const char *a, size_t alen, uint32_t domid)
+{
+	char want[16];
+	int n = snprintf(want, sizeof want, "%u", (unsigned)domid);
+
+	return (size_t)n == alen && memcmp(a, want, alen) == 0;
+}
+
+bool
+xen_map_cmdline_serves(const char *cmdline, size_t len, uint32_t domid)
+{
+	static const char *const opts[] = { "-xen-domid", "--xen-domid" };
+	const char *p = cmdline, *end = cmdline + len, *a, *v;
+	size_t alen, vlen;
+
+	while ((a = xen_map_next_arg(&p, end, &alen)) != NULL) {
+		for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+			size_t olen = strlen(opts[i]);
+			if (alen == olen && memcmp(a, opts[i], olen) == 0) {
+				const char *q = p;
+				v = xen_map_next_arg(&q, end, &vlen);
+				if (v != NULL && xen_map_arg_is_domid(v, vlen, domid))
+					return true;
+			} else if (alen > olen && memcmp(a, opts[i], olen) == 0 && a[olen] == '=' &&
+			           xen_map_arg_is_domid(a + olen + 1, alen - olen - 1, domid)) {
+				return true;
+			}
+		}
 	}
 	return false;
 }
@@ -349,6 +401,16 @@ xen_map_ioprio_decode(int value, long nice, int *class_out, int *level_out)
 	}
 	*class_out = cls;
 	*level_out = level;
+}
+
+int
+xen_map_ioprio_encode(int ioclass, int level)
+{
+	if (ioclass < 0 || ioclass > 3 || level < 0 || level > 7)
+		return -1;
+	if ((ioclass == 0 || ioclass == 3) && level != 0)
+		return -1;
+	return (ioclass << 13) | level;
 }
 
 const char *

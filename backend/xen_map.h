@@ -53,10 +53,18 @@ struct xen_procstat {
 	char comm[16];
 	char state;
 	long nice;                    /* field 19 */
+	uint64_t starttime;           /* field 22, clock ticks after boot */
 	uint64_t blkio_ticks;         /* field 42: delayacct_blkio_ticks */
 };
 /* Parses one /proc/<pid>/stat line; the comm may hold spaces and ')'. */
 bool xen_map_parse_stat(const char *line, struct xen_procstat *out);
+
+/*
+ * True when a process's command line (/proc/<pid>/cmdline: len bytes of
+ * NUL-separated arguments) serves Xen domain domid, as qemu does with
+ * "-xen-domid <domid>" (also "-xen-domid=<domid>", "--xen-domid").
+ */
+bool xen_map_cmdline_serves(const char *cmdline, size_t len, uint32_t domid);
 
 /*
  * The active IO scheduler in a sysfs queue/scheduler list:
@@ -78,6 +86,12 @@ const char *xen_map_params_path(const char *params);
  * means "from the nice value": level = (nice + 20) / 5, as the kernel does.
  */
 void xen_map_ioprio_decode(int value, long nice, int *class_out, int *level_out);
+/*
+ * The ioprio_set value of a class (1 realtime, 2 best-effort, 3 idle, 0 none:
+ * back to "from the nice value") and level (0-7; 0 for idle and none), or -1
+ * for anything else.
+ */
+int xen_map_ioprio_encode(int ioclass, int level);
 
 /* Drops libxl's "file.c:123:function: " prefix from a log message. */
 const char *xen_map_tidy_libxl_msg(const char *msg);

@@ -3,6 +3,8 @@
  * vbds of a Xen host (see xen_vbd.h).
  */
 #include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,11 +15,15 @@
 
 #include "backend/str.h"
 #include "backend/xen_map.h"
+#include "backend/xen_qmp.h"
 #include "backend/xen_vbd.h"
 #include "backend/xen_xs.h"
 
 #define XEN_VBD_RESCAN_NS (10ULL * 1000000000ULL)
 #define XEN_VBD_IOPRIO_WHO_PROCESS 1
+#define XEN_VBD_MAX_QDISK_DOMS 4096
+#define XEN_VBD_MAX_QDISKS 64          /* per domain */
+#define XEN_VBD_SECTOR 512u            /* blkback's statistics count 512-byte sectors too */
 
 void
 xen_vbdcache_init(struct xen_vbdcache *c, struct xs_handle *xs, const char *proc)
@@ -27,6 +33,8 @@ xen_vbdcache_init(struct xen_vbdcache *c, struct xs_handle *xs, const char *proc
 	memset(c, 0, sizeof *c);
 	c->xs = xs;
 	c->proc = proc;
+	c->qmp_fmt = XEN_QMP_SOCKET_FMT;
+	c->qmp_timeout_ms = XEN_VBD_QMP_TIMEOUT_MS;
 	c->ns_per_tick = tck > 0 ? 1000000000ULL / (uint64_t)tck : 10000000ULL;
 }
 
@@ -83,6 +91,62 @@ xen_vbdcache_find(const struct xen_vbdcache *c, uint32_t domid, unsigned devid)
 	return NULL;
 }
 
+size_t
+xen_vbdcache_domain(const struct xen_vbdcache *c, uint32_t domid, const struct xen_vbd_entry **first)
+{
+	size_t i = xen_vbd_lower(c, domid, 0), j = i;
+
+	while (j < c->n && c->e[j].domid == domid)
+		j++;
+	*first = j > i ? &c->e[i] : NULL;
+	return j - i;
+}
+
+bool
+xen_vbdcache_take_note(struct xen_vbdcache *c, char *buf, size_t len)
+{
+	if (c->note[0] == '\0')
+		return false;
+	str_copy(buf, c->note, len);
+	c->note[0] = '\0';
+	return true;
+}
+
+/* Appends (domid, devid) to the growing array *keys. */
+static bool
+xen_vbd_push_key(struct xen_vbd_key **keys, size_t *n, size_t *cap, uint32_t domid, unsigned devid)
+{
+	if (*n >= *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		struct xen_vbd_key *k = realloc(*keys, ncap * sizeof *k);
+		if (k == NULL)
+			return false;
+		*keys = k;
+		*cap = ncap;
+	}
+	(*keys)[*n].domid = domid;
+	(*keys)[*n].devid = devid;
+	(*keys)[*n].xenstat_type = 0;
+	(*n)++;
+	return true;
+}
+
+long
+xen_vbd_qdisk_keys(const struct xen_vbdcache *c, struct xen_vbd_key **keys, size_t n, size_t *cap)
+{
+	unsigned doms[XEN_VBD_MAX_QDISK_DOMS], devs[XEN_VBD_MAX_QDISKS];
+	size_t nd = xen_xs_list_ids(c->xs, doms, XEN_VBD_MAX_QDISK_DOMS, "/local/domain/0/backend/qdisk");
+
+	for (size_t i = 0; i < nd; i++) {
+		size_t nv = xen_xs_list_ids(c->xs, devs, XEN_VBD_MAX_QDISKS,
+		                            "/local/domain/0/backend/qdisk/%u", doms[i]);
+		for (size_t j = 0; j < nv; j++)
+			if (doms[i] <= 0xffff && !xen_vbd_push_key(keys, &n, cap, doms[i], devs[j]))
+				return -1;
+	}
+	return (long)n;
+}
+
 /* ---- facts read once per vbd from xenstore ---- */
 
 static enum xen_vbd_kind
@@ -104,15 +168,17 @@ xen_vbd_kind_of(const char *betype, unsigned xenstat_type)
 	}
 }
 
-/* The vbd's backend directory: the frontend names it; else try the usual places. */
+/*
+ * The vbd's backend directory in dom0's tree. The frontend's "backend" key
+ * would name it too, but the guest can rewrite that key and point domtop at
+ * another tenant's backend: it is not read.
+ */
 static bool
 xen_vbd_bepath(struct xs_handle *xs, uint32_t domid, unsigned devid, char *buf, size_t len)
 {
 	static const char *const types[] = { "vbd", "qdisk", "vbd3" };
 	char dev[SAMPLE_DEV_MAX];
 
-	if (xen_xs_read(xs, buf, len, "/local/domain/%u/device/vbd/%u/backend", (unsigned)domid, devid))
-		return true;
 	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
 		snprintf(buf, len, "/local/domain/0/backend/%s/%u/%u", types[i], (unsigned)domid, devid);
 		if (xen_xs_read(xs, dev, sizeof dev, "%s/dev", buf))
@@ -173,24 +239,55 @@ xen_vbd_read_sched(struct xen_vbd_entry *e)
 	fclose(f);
 }
 
-/* The process of a qdisk (the qemu serving it) or a tapdisk; 0 when unknown. */
-static pid_t
-xen_vbd_proc_pid(struct xs_handle *xs, const struct xen_vbd_entry *e, const char *bepath)
+static bool xen_vbd_read_stat(const struct xen_vbdcache *c, pid_t pid, pid_t tid,
+                              struct xen_procstat *st);
+
+/* True when /proc/<pid>/cmdline says the process serves domid ("-xen-domid N"). */
+static bool
+xen_vbd_serves(const struct xen_vbdcache *c, pid_t pid, uint32_t domid)
 {
+	char path[96], buf[4096];
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%d/cmdline", c->proc, (int)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return false;
+	n = fread(buf, 1, sizeof buf, f);
+	fclose(f);
+	return xen_map_cmdline_serves(buf, n, domid);
+}
+
+/*
+ * The process of a qdisk (the qemu serving it: xl devd's key, else the
+ * domain's device model) or of a tapdisk, with its start time. A qdisk pid
+ * whose process does not name the domain is not taken.
+ */
+static void
+xen_vbd_find_process(const struct xen_vbdcache *c, struct xen_vbd_entry *e, const char *bepath)
+{
+	static const char *const qdisk_keys[] = {
+		"/local/domain/0/libxl/%u/qdisk-backend-pid", "/local/domain/%u/image/device-model-pid",
+	};
 	char buf[32];
 	unsigned long long v;
-	bool ok = false;
+	struct xen_procstat st;
 
-	if (e->kind == XEN_VBD_QDISK)
-		ok = xen_xs_read(xs, buf, sizeof buf, "/local/domain/0/libxl/%u/qdisk-backend-pid",
-		                 (unsigned)e->domid) ||
-		     xen_xs_read(xs, buf, sizeof buf, "/local/domain/%u/image/device-model-pid",
-		                 (unsigned)e->domid);
-	else if (e->kind == XEN_VBD_TAP)
-		ok = xen_xs_read(xs, buf, sizeof buf, "%s/kthread-pid", bepath);
-	if (!ok || !str_to_uint(str_trim(buf), 1, 0x3fffffff, &v))
-		return 0;
-	return (pid_t)v;
+	e->pid = 0;
+	e->pid_start = 0;
+	for (size_t i = 0; e->kind == XEN_VBD_QDISK && i < sizeof qdisk_keys / sizeof *qdisk_keys; i++)
+		if (xen_xs_read(c->xs, buf, sizeof buf, qdisk_keys[i], (unsigned)e->domid) &&
+		    str_to_uint(str_trim(buf), 1, 0x3fffffff, &v) && xen_vbd_serves(c, (pid_t)v, e->domid)) {
+			e->pid = (pid_t)v;
+			break;
+		}
+	if (e->kind == XEN_VBD_TAP && xen_xs_read(c->xs, buf, sizeof buf, "%s/kthread-pid", bepath) &&
+	    str_to_uint(str_trim(buf), 1, 0x3fffffff, &v))
+		e->pid = (pid_t)v;
+	if (e->pid > 0 && xen_vbd_read_stat(c, e->pid, 0, &st))
+		e->pid_start = st.starttime;
+	else
+		e->pid = 0;
 }
 
 void
@@ -214,7 +311,7 @@ xen_vbd_probe(const struct xen_vbdcache *c, const struct xen_vbd_key *k, struct 
 		xen_map_vbd_name(k->devid, e->devkey, sizeof e->devkey);
 	if (bepath[0] != '\0') {
 		xen_vbd_sched_path(c->xs, bepath, e->sched_path, sizeof e->sched_path);
-		e->pid = xen_vbd_proc_pid(c->xs, e, bepath);
+		xen_vbd_find_process(c, e, bepath);
 	}
 	xen_vbd_read_sched(e);
 }
@@ -375,7 +472,7 @@ xen_vbd_rescan(struct xen_vbdcache *c, uint64_t now_ns)
 		struct xen_vbd_entry *e = &c->e[i];
 		if ((e->kind == XEN_VBD_QDISK || e->kind == XEN_VBD_TAP) && e->pid == 0 &&
 		    xen_vbd_bepath(c->xs, e->domid, e->devid, bepath, sizeof bepath))
-			e->pid = xen_vbd_proc_pid(c->xs, e, bepath);
+			xen_vbd_find_process(c, e, bepath);
 	}
 	xen_vbd_scan_proc(c);
 	c->dirty = false;
@@ -395,6 +492,66 @@ xen_vbd_ioprio(struct xen_vbd_entry *e, pid_t tid, long nice)
 	long v = syscall(SYS_ioprio_get, XEN_VBD_IOPRIO_WHO_PROCESS, (int)tid);
 
 	xen_map_ioprio_decode(v < 0 ? -1 : (int)v, nice, &e->ioprio_class, &e->ioprio_level);
+}
+
+static int
+xen_vbd_ioprio_set1(pid_t tid, int value, const struct xen_vbd_entry *e, struct err *err)
+{
+	if (syscall(SYS_ioprio_set, XEN_VBD_IOPRIO_WHO_PROCESS, (int)tid, value) == 0)
+		return 0;
+	return err_set(err, "cannot set the IO priority of task %d (backend of %s of domain %u): %s",
+	               (int)tid, e->devkey, (unsigned)e->domid, strerror(errno));
+}
+
+/* Every thread of process pid; how many were set, or -1. */
+static int
+xen_vbd_ioprio_threads(const struct xen_vbdcache *c, const struct xen_vbd_entry *e, int value,
+                       struct err *err)
+{
+	char path[96];
+	unsigned long long tid;
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof path, "%s/%d/task", c->proc, (int)e->pid);
+	if ((d = opendir(path)) == NULL)
+		return err_set(err, "the backend process %d of %s of domain %u is gone: %s", (int)e->pid,
+		               e->devkey, (unsigned)e->domid, strerror(errno));
+	while ((de = readdir(d)) != NULL)
+		if (str_to_uint(de->d_name, 1, 0x3fffffff, &tid)) {
+			if (xen_vbd_ioprio_set1((pid_t)tid, value, e, err) < 0 && errno != ESRCH) {
+				closedir(d);
+				return -1;
+			}
+			n++;
+		}
+	closedir(d);
+	return n;
+}
+
+int
+xen_vbd_set_ioprio(const struct xen_vbdcache *c, const struct xen_vbd_entry *e, int ioclass,
+                   int level, struct err *err)
+{
+	int value = xen_map_ioprio_encode(ioclass, level), n = 0;
+
+	if (value < 0)
+		return err_set(err, "IO priority class %d level %d: the class is 1 (realtime), "
+		               "2 (best-effort), 3 (idle) or 0 (none), the level 0-7 (0 for idle and none)",
+		               ioclass, level);
+	if (e->kind == XEN_VBD_BLKBACK) {
+		for (size_t i = 0; i < e->n_tasks; i++, n++)
+			if (xen_vbd_ioprio_set1(e->tasks[i].tid, value, e, err) < 0)
+				return -1;
+	} else if (e->pid > 0) {
+		if ((n = xen_vbd_ioprio_threads(c, e, value, err)) < 0)
+			return -1;
+	}
+	if (n == 0)
+		return err_set(err, "no backend task of %s of domain %u (%s) was found to set its IO "
+		               "priority", e->devkey, (unsigned)e->domid, xen_vbd_kind_name(e->kind));
+	return 0;
 }
 
 /* blkback: the cached ring threads; one that is gone or renamed sends us rescanning. */
@@ -435,7 +592,9 @@ xen_vbd_update_process(struct xen_vbdcache *c, struct xen_vbd_entry *e)
 	memcpy(old, e->tasks, n_old * sizeof old[0]);
 	e->n_tasks = 0;
 	snprintf(path, sizeof path, "%s/%d/task", c->proc, (int)e->pid);
-	if ((d = opendir(path)) == NULL) {
+	/* gone, or its pid is another process's now: find the backend again */
+	if (!xen_vbd_read_stat(c, e->pid, 0, &st) || st.starttime != e->pid_start ||
+	    (d = opendir(path)) == NULL) {
 		e->pid = 0;
 		c->dirty = true;
 		return;
@@ -459,6 +618,84 @@ xen_vbd_update_process(struct xen_vbdcache *c, struct xen_vbd_entry *e)
 	closedir(d);
 }
 
+/* ---- qdisk counters over QMP ---- */
+
+static void
+xen_vbd_set_io(struct xen_vbd_entry *e, const struct xen_qmp_disk *d)
+{
+	e->have_io = true;
+	e->rd_req = d->rd_ops;
+	e->wr_req = d->wr_ops;
+	e->rd_sect = d->rd_bytes / XEN_VBD_SECTOR;
+	e->wr_sect = d->wr_bytes / XEN_VBD_SECTOR;
+}
+
+/* Notes a QMP failure for the log, unless it is the one noted last. */
+static void __attribute__((format(printf, 2, 3)))
+xen_vbd_note(struct xen_vbdcache *c, const char *fmt, ...)
+{
+	char msg[ERR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (strcmp(msg, c->last_note) == 0)
+		return;
+	str_copy(c->note, msg, sizeof c->note);
+	str_copy(c->last_note, msg, sizeof c->last_note);
+}
+
+/* One query-blockstats for the qdisks e[0..n) of one domain. */
+static void
+xen_vbd_query_domain(struct xen_vbdcache *c, struct xen_vbd_entry *e, size_t n)
+{
+	struct xen_qmp_disk disks[XEN_VBD_MAX_QDISKS];
+	char path[108], *reply;
+	size_t nd;
+	struct err err;
+
+	snprintf(path, sizeof path, c->qmp_fmt, (unsigned)e[0].domid);
+	if (xen_qmp_blockstats(path, c->qmp_timeout_ms, &reply, &err) < 0 ||
+	    xen_qmp_parse_blockstats(reply, disks, XEN_VBD_MAX_QDISKS, &nd, &err) < 0) {
+		free(reply);
+		xen_vbd_note(c, "qdisk counters of domain %u: %s", (unsigned)e[0].domid, err.msg);
+		return;                   /* the previous counters stay */
+	}
+	free(reply);
+	for (size_t i = 0; i < n; i++) {
+		const struct xen_qmp_disk *d;
+		if (e[i].kind != XEN_VBD_QDISK)
+			continue;
+		if ((d = xen_qmp_find(disks, nd, e[i].devkey)) != NULL)
+			xen_vbd_set_io(&e[i], d);
+		else
+			xen_vbd_note(c, "qdisk %s of domain %u is not in its qemu's query-blockstats",
+			             e[i].devkey, (unsigned)e[i].domid);
+	}
+}
+
+/*
+ * Every domain that has a qdisk: its counters, one query each. The socket is
+ * the domain's, whether or not its qemu's pid could be checked.
+ */
+static void
+xen_vbd_update_qmp(struct xen_vbdcache *c)
+{
+	size_t i = 0;
+
+	while (i < c->n) {
+		size_t j = i;
+		bool qdisk = false;
+		for (; j < c->n && c->e[j].domid == c->e[i].domid; j++)
+			if (c->e[j].kind == XEN_VBD_QDISK)
+				qdisk = true;
+		if (qdisk)
+			xen_vbd_query_domain(c, &c->e[i], j - i);
+		i = j;
+	}
+}
+
 int
 xen_vbdcache_sync(struct xen_vbdcache *c, const struct xen_vbd_key *keys, size_t n,
                   uint64_t now_ns)
@@ -480,6 +717,7 @@ xen_vbdcache_sync(struct xen_vbdcache *c, const struct xen_vbd_key *keys, size_t
 	}
 	if (resched)
 		c->sched_ns = now_ns;
+	xen_vbd_update_qmp(c);
 	return 0;
 }
 
@@ -491,6 +729,13 @@ xen_vbd_fill(const struct xen_vbdcache *c, const struct xen_vbd_entry *e, struct
 	v->ioprio_class = e->ioprio_class;
 	v->ioprio_level = e->ioprio_level;
 	str_copy(v->scheduler, e->scheduler, sizeof v->scheduler);
+	if (e->kind == XEN_VBD_QDISK && e->have_io) {
+		v->oo_req = 0;           /* qemu has no such counter */
+		v->rd_req = e->rd_req;
+		v->wr_req = e->wr_req;
+		v->rd_sect = e->rd_sect;
+		v->wr_sect = e->wr_sect;
+	}
 }
 
 static bool

@@ -198,6 +198,7 @@ test_stat_field42(void **state)
 	assert_string_equal(st.comm, "7.xvda-0");
 	assert_int_equal(st.state, 'S');
 	assert_int_equal(st.nice, 0);
+	assert_int_equal(st.starttime, 22);
 	assert_int_equal(st.blkio_ticks, 4321);
 
 	/* a comm with spaces and parentheses cannot shift the fields */
@@ -230,7 +231,7 @@ test_stat_self(void **state)
 {
 	char line[1024], copy[1024], *tok, *save;
 	struct xen_procstat st;
-	unsigned long long want = 0;
+	unsigned long long want = 0, start = 0;
 	FILE *f = fopen("/proc/self/stat", "r");
 	int field = 0;
 
@@ -244,8 +245,56 @@ test_stat_self(void **state)
 	for (tok = strtok_r(copy, " \n", &save); tok != NULL; tok = strtok_r(NULL, " \n", &save))
 		if (++field == 42)
 			want = strtoull(tok, NULL, 10);
+		else if (field == 22)
+			start = strtoull(tok, NULL, 10);
 	assert_true(field >= 42);
 	assert_int_equal(st.blkio_ticks, want);
+	assert_int_equal(st.starttime, start);
+	assert_true(start > 0);
+}
+
+/* A start time that is not a number is refused like any other bad field. */
+static void
+test_stat_starttime(void **state)
+{
+	struct xen_procstat st;
+	char line[1024], *p;
+
+	(void)state;
+	stat_line(line, sizeof line, "qemu", 0, "7", 52);
+	p = strstr(line, " 22 ");
+	assert_non_null(p);
+	memcpy(p + 1, "x2", 2);
+	assert_false(xen_map_parse_stat(line, &st));
+	memcpy(p + 1, "-2", 2);
+	assert_false(xen_map_parse_stat(line, &st));
+	memcpy(p + 1, "99", 2);
+	assert_true(xen_map_parse_stat(line, &st));
+	assert_int_equal(st.starttime, 99);
+}
+
+/* qemu's command line names the domain it serves: "-xen-domid N". */
+static void
+test_cmdline_serves(void **state)
+{
+	static const char qemu[] = "/usr/libexec/xen-qemu-system-i386\0-xen-domid\0" "17\0"
+	                           "-no-shutdown\0-name\0guest-cpu\0-machine\0xenpv\0";
+	static const char eq[] = "qemu\0--xen-domid=5\0";
+	static const char last[] = "qemu\0-xen-domid";            /* no value, no final NUL */
+	static const char name[] = "qemu\0-name\0-xen-domid 7\0";   /* a value, not the option */
+
+	(void)state;
+	assert_true(xen_map_cmdline_serves(qemu, sizeof qemu - 1, 17));
+	assert_false(xen_map_cmdline_serves(qemu, sizeof qemu - 1, 1));    /* not a prefix match */
+	assert_false(xen_map_cmdline_serves(qemu, sizeof qemu - 1, 171));
+	assert_false(xen_map_cmdline_serves(qemu, sizeof qemu - 1, 0));
+	assert_true(xen_map_cmdline_serves(eq, sizeof eq - 1, 5));
+	assert_false(xen_map_cmdline_serves(eq, sizeof eq - 1, 50));
+	assert_false(xen_map_cmdline_serves(last, sizeof last - 1, 0));
+	assert_false(xen_map_cmdline_serves(name, sizeof name - 1, 7));
+	assert_false(xen_map_cmdline_serves("", 0, 0));
+	/* "017" is not 17: the number must be written as the toolstack writes it */
+	assert_false(xen_map_cmdline_serves("q\0-xen-domid\0" "017\0", 17, 17));
 }
 
 static void
@@ -316,6 +365,31 @@ test_ioprio(void **state)
 	xen_map_ioprio_decode(-1, 0, &cls, &level);              /* the syscall failed */
 	assert_int_equal(cls, -1);
 	assert_int_equal(level, -1);
+}
+
+static void
+test_ioprio_encode(void **state)
+{
+	int cls, level;
+
+	(void)state;
+	assert_int_equal(xen_map_ioprio_encode(2, 7), (2 << 13) | 7);
+	assert_int_equal(xen_map_ioprio_encode(1, 0), 1 << 13);
+	assert_int_equal(xen_map_ioprio_encode(3, 0), 3 << 13);
+	assert_int_equal(xen_map_ioprio_encode(0, 0), 0);
+	assert_int_equal(xen_map_ioprio_encode(3, 4), -1);   /* idle has no levels */
+	assert_int_equal(xen_map_ioprio_encode(0, 4), -1);
+	assert_int_equal(xen_map_ioprio_encode(2, 8), -1);
+	assert_int_equal(xen_map_ioprio_encode(2, -1), -1);
+	assert_int_equal(xen_map_ioprio_encode(4, 0), -1);
+	assert_int_equal(xen_map_ioprio_encode(-1, 0), -1);
+	/* what is encoded decodes back */
+	for (int c = 1; c <= 2; c++)
+		for (int l = 0; l <= 7; l++) {
+			xen_map_ioprio_decode(xen_map_ioprio_encode(c, l), 0, &cls, &level);
+			assert_int_equal(cls, c);
+			assert_int_equal(level, l);
+		}
 }
 
 static void
@@ -644,9 +718,12 @@ main(void)
 		cmocka_unit_test(test_blkback_match),
 		cmocka_unit_test(test_stat_field42),
 		cmocka_unit_test(test_stat_self),
+		cmocka_unit_test(test_stat_starttime),
+		cmocka_unit_test(test_cmdline_serves),
 		cmocka_unit_test(test_scheduler),
 		cmocka_unit_test(test_physdev_params),
 		cmocka_unit_test(test_ioprio),
+		cmocka_unit_test(test_ioprio_encode),
 		cmocka_unit_test(test_tidy_libxl),
 		cmocka_unit_test(test_probe),
 		cmocka_unit_test(test_vifmap),
