@@ -4,8 +4,9 @@
 # Output in tests/xen-lab/work/ (see README.md):
 #   xen                  the hypervisor (gunzipped /boot/xen-4.17-amd64.gz, a multiboot ELF)
 #   vmlinuz              the Debian kernel (dom0's; its ELF payload, vmlinux, is the guests')
-#   dom0-initrd.gz       dom0's root: busybox, Xen 4.17 tools and libraries, kernel modules,
-#                        lab scripts, tmux, the guest images and (if it built) domtop
+#   dom0-initrd.gz       dom0's root: busybox, Xen 4.17 tools and libraries, qemu for Xen
+#                        (the qdisk backend), kernel modules, lab scripts, tmux, the guest
+#                        images and (if it built) domtop
 #   guest-initrd.gz      the PV guests' root: busybox, xen-netfront, xen-blkfront
 # Packages are fetched once with `apt-get download` into tests/xen-lab/cache/; a second run
 # downloads nothing. Usage: build.sh [--domtop=auto|require|none|PATH] [-h]
@@ -26,18 +27,24 @@ DOM0_PKGS="busybox-static xen-utils-4.17 xen-utils-common xenstore-utils
   libc6 libc-bin libgcc-s1 libuuid1 zlib1g liblzma5 libzstd1 libncurses6 libtinfo6 ncurses-base
   tmux libevent-core-2.1-7 libutempter0"
 HV_PKG=xen-hypervisor-4.17-amd64
+# qemu for Xen: serves the lab's qdisk disks (backendtype=qdisk). Its binary is unpacked,
+# its libraries come from the host (install_qemu); of qemu-system-data only the en-us
+# keymap, which qemu loads even with -vnc none (it exits without it).
+QEMU_PKG=qemu-system-xen
+QEMU_DATA_PKG=qemu-system-data
 
 # Kernel modules loaded or loadable in dom0 (dependencies are added from modules.dep).
 DOM0_MODS="xenfs xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xen-netback xen-blkback
   bridge loop tun veth ifb sch_tbf sch_htb sch_ingress sch_prio cls_u32 cls_matchall act_mirred
-  dm-mod dm-snapshot bfq"
+  dm-mod dm-snapshot bfq ext4 crc32c_generic"
 GUEST_MODS="xen-netfront xen-blkfront"
 
 # Binaries whose shared libraries must all resolve inside dom0's root.
 DOM0_CHECK_BINS="usr/lib/xen-4.17/bin/xl usr/lib/xen-4.17/bin/xentop
   usr/lib/xen-4.17/bin/xenstored usr/lib/xen-4.17/bin/xenconsoled
   usr/lib/xen-4.17/bin/xen-init-dom0 usr/lib/xen-4.17/bin/libxl-save-helper
-  usr/lib/xen-4.17/bin/xenconsole usr/bin/xenstore usr/bin/tmux"
+  usr/lib/xen-4.17/bin/xenconsole usr/bin/xenstore usr/bin/tmux
+  usr/libexec/xen-qemu-system-i386"
 
 DOMTOP_MODE=auto
 
@@ -271,34 +278,80 @@ build_domtop() {
     say "WARNING: domtop did not build; the lab image has NO domtop (see work/domtop-build.log)"
 }
 
-# Copy domtop and every shared library ldd says it links, from the host (Debian 12 like the
-# lab). A library the Debian packages already put in the image is kept as it is.
-install_domtop() {
-    local root=$1 line path
-    [ -n "$DOMTOP_BIN" ] || { echo none >"$root/lab/domtop-status"; return 0; }
-    install -D -m 0755 "$DOMTOP_BIN" "$root/usr/bin/domtop"
-    ldd "$DOMTOP_BIN" >"$WORK/domtop-ldd.txt" || die "ldd $DOMTOP_BIN failed"
-    if grep -q 'not found' "$WORK/domtop-ldd.txt"; then
-        die "domtop links libraries the host does not have: $(grep 'not found' "$WORK/domtop-ldd.txt" | tr -s ' \t' ' ')"
+# Copies every shared library that `ldd BIN` lists and ROOT lacks from the host (Debian 12
+# like the lab); a library the Debian packages already put in ROOT is kept as it is. TAG names
+# the records: work/TAG-ldd.txt, work/TAG-libs.txt (all it links), work/TAG-host-libs.txt
+# (those copied). HINT says how to get a library the host lacks.
+install_host_libs() {  # install_host_libs ROOT BIN TAG HINT
+    local root=$1 bin=$2 tag=$3 hint=$4 line path
+    ldd "$bin" >"$WORK/$tag-ldd.txt" || die "ldd $bin failed"
+    if grep -q 'not found' "$WORK/$tag-ldd.txt"; then
+        die "$tag links libraries the host does not have ($hint): $(grep 'not found' "$WORK/$tag-ldd.txt" | tr -s ' \t' ' ')"
     fi
-    : >"$WORK/domtop-libs.txt"; : >"$WORK/domtop-host-libs.txt"
+    : >"$WORK/$tag-libs.txt"; : >"$WORK/$tag-host-libs.txt"
     while read -r line; do
         case $line in
             *'=> /'*) path=${line#*=> }; path=${path%% (*} ;;
             /*) path=${line%% (*} ;;
             *) continue ;;
         esac
-        echo "$path" >>"$WORK/domtop-libs.txt"
+        echo "$path" >>"$WORK/$tag-libs.txt"
         if [ -e "$root$path" ] || [ -L "$root$path" ] || lib_found "$root" "${path##*/}"; then
             continue
         fi
         install -D -m 0755 "$(readlink -f "$path")" "$root$path"
-        echo "$path" >>"$WORK/domtop-host-libs.txt"
-    done <"$WORK/domtop-ldd.txt"
+        echo "$path" >>"$WORK/$tag-host-libs.txt"
+    done <"$WORK/$tag-ldd.txt"
+}
+
+# domtop, with its libraries from the host, themes and scenarios.
+install_domtop() {
+    local root=$1
+    [ -n "$DOMTOP_BIN" ] || { echo none >"$root/lab/domtop-status"; return 0; }
+    install -D -m 0755 "$DOMTOP_BIN" "$root/usr/bin/domtop"
+    install_host_libs "$root" "$DOMTOP_BIN" domtop "build deps: tools/deps.sh"
     mkdir -p "$root/usr/local/share/domtop"
     cp -r "$TREE/themes" "$TREE/scenarios" "$root/usr/local/share/domtop/" 2>/dev/null || true
     echo "built from $TREE" >"$root/lab/domtop-status"
     verify_libs "$root" usr/bin/domtop
+}
+
+# The libraries qemu-system-xen depends on (Debian package names from its Depends, without
+# the Xen libraries, which the image has, and without qemu's firmware and data packages,
+# which a xenpv qemu does not load). They are installed on the host when missing, so that
+# install_host_libs can copy them; qemu-system-x86 (the lab's host tool) brings most.
+qemu_host_pkgs() {
+    dpkg-deb -f "$(cached_deb "$QEMU_PKG")" Depends | tr ',' '\n' |
+        sed 's/^ *//; s/[ (].*//' | grep '^lib' | grep -v -e '^libxen' -e '^libc6$' -e '^libgcc-s1$'
+}
+
+ensure_qemu_host_libs() {
+    local p missing=""
+    for p in $(qemu_host_pkgs); do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+            missing="$missing $p"
+    done
+    [ -z "$missing" ] && return 0
+    [ "$(id -u)" = 0 ] || die "qemu-system-xen needs host packages:$missing (install them as root)"
+    apt_lists
+    say "installing host packages for qemu-system-xen's libraries:$missing"
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y \
+        --no-install-recommends $missing >"$WORK/apt-install.log" 2>&1 ||
+        die "apt-get install$missing failed: see $WORK/apt-install.log"
+}
+
+# The qdisk backend: Debian's qemu for Xen at the path libxl runs for a PV guest's device
+# model (/usr/libexec/xen-qemu-system-i386, from `strings libxenlight`), with its libraries.
+install_qemu() {
+    local root=$1 bin=usr/libexec/xen-qemu-system-i386
+    unpack "$QEMU_PKG" "$root"
+    [ -x "$root/$bin" ] || die "$QEMU_PKG has no /$bin: libxl runs that path for qdisk"
+    rm -rf "$WORK/qemu-data"; unpack "$QEMU_DATA_PKG" "$WORK/qemu-data"
+    install -D -m 0644 "$WORK/qemu-data/usr/share/qemu/keymaps/en-us" \
+        "$root/usr/share/qemu/keymaps/en-us" || die "$QEMU_DATA_PKG has no keymaps/en-us"
+    rm -rf "$WORK/qemu-data"
+    install_host_libs "$root" "$root/$bin" qemu "apt-get install $(qemu_host_pkgs | tr '\n' ' ')"
+    verify_libs "$root" "$bin"
 }
 
 build_guest() {
@@ -335,6 +388,8 @@ build_dom0() {
     cp "$WORK/vmlinux" "$root/lab/vmlinux"
     cp "$WORK/guest-initrd.gz" "$root/lab/guest-initrd.gz"
     install_domtop "$root"
+    install_qemu "$root"
+    prune_root "$root"
     verify_libs "$root" $DOM0_CHECK_BINS
     [ -e "$root/lib/$ARCH/libgcc_s.so.1" ] || die "libgcc_s.so.1 is missing from dom0's root"
     ldconfig -r "$root" 2>/dev/null || die "ldconfig -r $root failed"
@@ -348,7 +403,8 @@ main() {
     : >"$WORK/apt-download.log"
     ensure_host_tools
     kpkg=$(kernel_pkg)
-    for p in $DOM0_PKGS $HV_PKG "$kpkg"; do fetch "$p"; done
+    for p in $DOM0_PKGS $HV_PKG $QEMU_PKG $QEMU_DATA_PKG "$kpkg"; do fetch "$p"; done
+    ensure_qemu_host_libs
     BB=$WORK/busybox
     rm -rf "$WORK/bb"; unpack busybox-static "$WORK/bb"
     cp "$WORK/bb/bin/busybox" "$BB"; rm -rf "$WORK/bb"
@@ -360,7 +416,7 @@ main() {
     build_dom0
     {
         echo "kernel=$kpkg"
-        for p in $DOM0_PKGS $HV_PKG "$kpkg"; do basename "$(cached_deb "$p")"; done
+        for p in $DOM0_PKGS $HV_PKG $QEMU_PKG $QEMU_DATA_PKG "$kpkg"; do basename "$(cached_deb "$p")"; done
     } >"$WORK/manifest.txt"
     say "done in $((SECONDS - t0)) s: work/xen, work/vmlinuz, work/dom0-initrd.gz ($(du -h "$WORK/dom0-initrd.gz" | cut -f1)), work/guest-initrd.gz; domtop: ${DOMTOP_BIN:-none}"
 }

@@ -9,6 +9,10 @@
  *   domtop-hvcheck cap DOMID N          hv_set_cap
  *   domtop-hvcheck pin DOMID VCPU CPU   hv_pin_vcpu to one CPU (VCPU -1: all vcpus)
  *   domtop-hvcheck pause DOMID 0|1      hv_set_paused
+ *   domtop-hvcheck qmp DOMID            query-blockstats of the domain's qemu (xen_qmp.h):
+ *                                       the raw reply, then one "disk" line per device
+ *   domtop-hvcheck ioprio DOMID DEVID CLASS LEVEL
+ *                                       xen_vbd_set_ioprio: every task of the vbd's backend
  *
  * Prints "ok" or "error: MESSAGE" (exit 1) for the setters. Built by hand
  * (see checks/domtop-backend.sh) against build/libdomtop.a.
@@ -19,6 +23,10 @@
 
 #include "backend/hv.h"
 #include "backend/sample.h"
+#include "backend/xen_qmp.h"
+#include "backend/xen_vbd.h"
+
+#include <xenstore.h>
 
 static void
 print_domain(const struct sample_domain *d)
@@ -57,6 +65,57 @@ report(int rc, const struct err *e)
 	else
 		printf("error: %s\n", e->msg);
 	return rc == 0 ? 0 : 1;
+}
+
+static int
+qmp(uint32_t domid, struct err *e)
+{
+	struct xen_qmp_disk disks[16];
+	char path[108], *reply;
+	size_t n;
+
+	snprintf(path, sizeof path, XEN_QMP_SOCKET_FMT, (unsigned)domid);
+	if (xen_qmp_blockstats(path, 2000, &reply, e) < 0)
+		return report(-1, e);
+	printf("%s\n", reply);
+	if (xen_qmp_parse_blockstats(reply, disks, 16, &n, e) < 0) {
+		free(reply);
+		return report(-1, e);
+	}
+	for (size_t i = 0; i < n; i++)
+		printf("disk qdev=%s node=%s rd_bytes=%llu wr_bytes=%llu rd_ops=%llu wr_ops=%llu\n",
+		       disks[i].qdev, disks[i].node, (unsigned long long)disks[i].rd_bytes,
+		       (unsigned long long)disks[i].wr_bytes, (unsigned long long)disks[i].rd_ops,
+		       (unsigned long long)disks[i].wr_ops);
+	free(reply);
+	return 0;
+}
+
+/* The vbd cache's own setter, on a cache of this one vbd (what an ioprio action would call). */
+static int
+ioprio(uint32_t domid, unsigned devid, int ioclass, int level, struct err *e)
+{
+	struct xen_vbd_key key = { .domid = domid, .devid = devid, .xenstat_type = XEN_VBD_TYPE_NONE };
+	struct xs_handle *xs = xs_open(XS_OPEN_READONLY);
+	const struct xen_vbd_entry *ent;
+	struct xen_vbdcache c;
+	int rc;
+
+	if (xs == NULL)
+		return report(err_set(e, "cannot open xenstore"), e);
+	xen_vbdcache_init(&c, xs, "/proc");
+	rc = xen_vbdcache_sync(&c, &key, 1, 1);
+	ent = xen_vbdcache_find(&c, domid, devid);
+	if (rc == 0 && ent != NULL) {
+		printf("vbd %u of domain %u: %s, pid %d, %zu tasks\n", devid, (unsigned)domid,
+		       xen_vbd_kind_name(ent->kind), (int)ent->pid, ent->n_tasks);
+		rc = xen_vbd_set_ioprio(&c, ent, ioclass, level, e);
+	} else {
+		rc = err_set(e, "no vbd %u of domain %u", devid, (unsigned)domid);
+	}
+	xen_vbdcache_free(&c);
+	xs_close(xs);
+	return report(rc, e);
 }
 
 static int
@@ -102,8 +161,12 @@ run(struct hv *hv, int argc, char **argv, struct err *e)
 	}
 	if (strcmp(argv[1], "pause") == 0 && argc == 4)
 		return report(hv_set_paused(hv, domid, atoi(argv[3]) != 0, e), e);
+	if (strcmp(argv[1], "qmp") == 0 && argc == 3)
+		return qmp(domid, e);
+	if (strcmp(argv[1], "ioprio") == 0 && argc == 6)
+		return ioprio(domid, (unsigned)strtoul(argv[3], NULL, 10), atoi(argv[4]), atoi(argv[5]), e);
 	fprintf(stderr, "usage: domtop-hvcheck sample | read D | weight D N | cap D N | "
-	        "pin D VCPU CPU | pause D 0|1\n");
+	        "pin D VCPU CPU | pause D 0|1 | qmp D | ioprio D DEVID CLASS LEVEL\n");
 	return 2;
 }
 
