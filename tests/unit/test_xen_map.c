@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/testdir.h"
+
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -433,29 +435,10 @@ mkdirs(const char *root, const char *rel)
 	mkdir(path, 0755);
 }
 
-static char *
-make_root(void)
-{
-	char tmpl[] = "/tmp/domtop-xen-test-XXXXXX";
-	char *d = mkdtemp(tmpl);
-
-	assert_non_null(d);
-	return strdup(d);
-}
-
-static void
-remove_tree(const char *root)
-{
-	char cmd[600];
-
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-	assert_int_equal(system(cmd), 0);
-}
-
 static void
 test_probe(void **state)
 {
-	char *root = make_root(), path[600];
+	char *root = testdir_new(), path[600];
 	struct err e;
 
 	(void)state;
@@ -489,7 +472,7 @@ test_probe(void **state)
 	snprintf(path, sizeof path, "%s/dev/xen/privcmd", root);
 	write_file(path, "");
 	assert_int_equal(xen_probe_dom0(root, &e), 0);
-	remove_tree(root);
+	testdir_remove(root);
 	free(root);
 }
 
@@ -506,7 +489,7 @@ rename_path(const char *root, const char *from, const char *to)
 static void
 test_vifmap(void **state)
 {
-	char *root = make_root(), path[600], name[32];
+	char *root = testdir_new(), path[600], name[32];
 	struct xen_vifmap m;
 
 	(void)state;
@@ -553,7 +536,7 @@ test_vifmap(void **state)
 	assert_string_equal(xen_vifmap_find(&m, 3, 2), "tenant-a");
 	xen_vifmap_sync(&m, 42, 66000000000ULL);
 	assert_string_equal(xen_vifmap_find(&m, 3, 2), "tenant-b");
-	remove_tree(root);
+	testdir_remove(root);
 	xen_vifmap_sync(&m, 42, 67000000000ULL);
 	assert_string_equal(xen_vifmap_find(&m, 3, 2), "tenant-b");
 	assert_int_not_equal(xen_vif_key_hash(XEN_VIF_HASH_INIT, 1, 0),
@@ -565,7 +548,7 @@ test_vifmap(void **state)
 static void
 test_log(void **state)
 {
-	char *root = make_root(), path[600], buf[4096];
+	char *root = testdir_new(), path[600], buf[4096];
 	struct xen_log *l;
 	struct err e;
 	xentoollog_logger *lg;
@@ -609,7 +592,7 @@ test_log(void **state)
 	snprintf(path, sizeof path, "%s/no/such/dir/xen.log", root);
 	assert_int_equal(xen_log_open(&l, path, &e), -1);
 	assert_non_null(strstr(e.msg, "no/such/dir/xen.log"));
-	remove_tree(root);
+	testdir_remove(root);
 	free(root);
 }
 
@@ -638,7 +621,7 @@ fake_task(const char *root, int pid, const char *comm, unsigned long long ticks)
 static void
 test_vbdcache(void **state)
 {
-	char *root = make_root();
+	char *root = testdir_new();
 	struct xen_vbdcache c;
 	const struct xen_vbd_entry *e;
 	struct sample_vbd v;
@@ -703,7 +686,7 @@ test_vbdcache(void **state)
 	assert_null(xen_vbdcache_find(&c, 9, 51712));
 	assert_non_null(xen_vbdcache_find(&c, 7, 51728));
 	xen_vbdcache_free(&c);
-	remove_tree(root);
+	testdir_remove(root);
 	free(root);
 }
 

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/testdir.h"
+
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,20 +154,6 @@ struct fake {
 	pid_t pid;
 };
 
-static void
-fake_write(int fd, const char *s)
-{
-	size_t n = strlen(s);
-
-	while (n > 0) {
-		ssize_t w = write(fd, s, n);
-		if (w <= 0)
-			_exit(3);
-		s += w;
-		n -= (size_t)w;
-	}
-}
-
 /* Reads one line from fd; exits the child on EOF. */
 static void
 fake_read_line(int fd, char *buf, size_t len)
@@ -191,29 +179,29 @@ fake_serve(int fd, enum fake_mode mode)
 		sleep(5);
 		_exit(0);
 	}
-	fake_write(fd, mode == FAKE_NOT_QMP ? "{\"hello\": 1}\r\n"
+	testdir_write_all(fd, mode == FAKE_NOT_QMP ? "{\"hello\": 1}\r\n"
 	                                    : "{\"QMP\": {\"version\": {}, \"capabilities\": []}}\r\n");
 	fake_read_line(fd, line, sizeof line);
 	if (strstr(line, "qmp_capabilities") == NULL)
 		_exit(4);
-	fake_write(fd, "{\"timestamp\": {}, \"event\": \"RESUME\"}\r\n{\"return\": {}}\r\n");
+	testdir_write_all(fd, "{\"timestamp\": {}, \"event\": \"RESUME\"}\r\n{\"return\": {}}\r\n");
 	fake_read_line(fd, line, sizeof line);
 	if (mode == FAKE_HANGUP)
 		_exit(0);
 	if (strstr(line, "query-blockstats") == NULL)
 		_exit(5);
-	fake_write(fd, "{\"timestamp\": {}, \"event\": \"BLOCK_IO_ERROR\"}\r\n");
+	testdir_write_all(fd, "{\"timestamp\": {}, \"event\": \"BLOCK_IO_ERROR\"}\r\n");
 	if (mode == FAKE_SPLIT) {
 		for (size_t off = 0; off < sizeof lab_reply - 1; off += 40) {
 			char piece[41];
 			snprintf(piece, sizeof piece, "%s", lab_reply + off);
-			fake_write(fd, piece);
+			testdir_write_all(fd, piece);
 			nanosleep(&pause, NULL);
 		}
-		fake_write(fd, "\r\n");
+		testdir_write_all(fd, "\r\n");
 	} else {
-		fake_write(fd, lab_reply);
-		fake_write(fd, "\r\n");
+		testdir_write_all(fd, lab_reply);
+		testdir_write_all(fd, "\r\n");
 	}
 	fake_read_line(fd, line, sizeof line);   /* until the client hangs up */
 	_exit(0);

@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/testdir.h"
+
 #include <dirent.h>
 #include <pthread.h>
 #include <signal.h>
@@ -160,30 +162,7 @@ fake_cmdline(const char *root, int pid, const char *args, size_t len)
 	write_bytes(path, args, len);
 }
 
-static void
-remove_tree(const char *root)
-{
-	char cmd[600];
-
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-	assert_int_equal(system(cmd), 0);
-}
-
 /* ---- a fake qemu on qmp-5 in the test dir: answers one query-blockstats ---- */
-
-static void
-qmp_write(int fd, const char *s)
-{
-	size_t n = strlen(s);
-
-	while (n > 0) {
-		ssize_t w = write(fd, s, n);
-		if (w <= 0)
-			_exit(3);
-		s += w;
-		n -= (size_t)w;
-	}
-}
 
 static void
 qmp_line(int fd)
@@ -217,12 +196,12 @@ qmp_serve(const char *path, const char *reply)
 		int fd = accept(lfd, NULL, NULL);
 		if (fd < 0)
 			_exit(2);
-		qmp_write(fd, "{\"QMP\": {}}\r\n");
+		testdir_write_all(fd, "{\"QMP\": {}}\r\n");
 		qmp_line(fd);
-		qmp_write(fd, "{\"return\": {}}\r\n");
+		testdir_write_all(fd, "{\"return\": {}}\r\n");
 		qmp_line(fd);
-		qmp_write(fd, reply);
-		qmp_write(fd, "\r\n");
+		testdir_write_all(fd, reply);
+		testdir_write_all(fd, "\r\n");
 		qmp_line(fd);
 		_exit(0);
 	}
@@ -391,7 +370,7 @@ test_qdisk_sync(void **state)
 	assert_false(xen_vbdcache_take_note(&c, note, sizeof note));
 
 	xen_vbdcache_free(&c);
-	remove_tree(root);
+	testdir_remove(root);
 }
 
 /*
@@ -462,7 +441,7 @@ test_qdisk_pid_checks(void **state)
 	assert_int_equal(e->pid_start, 77);
 	assert_int_equal(e->acc_ticks, acc + 3);
 	xen_vbdcache_free(&c);
-	remove_tree(root);
+	testdir_remove(root);
 }
 
 static void *

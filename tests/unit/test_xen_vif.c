@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/testdir.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,30 +56,10 @@ ren_if(const char *root, const char *from, const char *to)
 	assert_int_equal(rename(a, b), 0);
 }
 
-static char *
-make_root(void)
-{
-	char tmpl[] = "/tmp/domtop-xen-vif-XXXXXX";
-	char *d = mkdtemp(tmpl);
-
-	assert_non_null(d);
-	return strdup(d);
-}
-
-static void
-remove_tree(char *root)
-{
-	char cmd[600];
-
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-	assert_int_equal(system(cmd), 0);
-	free(root);
-}
-
 static void
 test_domain_ranges(void **state)
 {
-	char *root = make_root();
+	char *root = testdir_new();
 	const struct xen_vifmap_entry *first;
 	struct xen_vifmap m;
 
@@ -105,13 +87,14 @@ test_domain_ranges(void **state)
 	assert_null(first);
 	xen_vifmap_free(&m);
 	assert_int_equal(xen_vifmap_domain(&m, 3, &first), 0);    /* an empty map */
-	remove_tree(root);
+	testdir_remove(root);
+	free(root);
 }
 
 static void
 test_refresh_when_stale(void **state)
 {
-	char *root = make_root();
+	char *root = testdir_new();
 	const struct xen_vifmap_entry *first;
 	struct xen_vifmap m;
 
@@ -137,13 +120,14 @@ test_refresh_when_stale(void **state)
 	xen_vifmap_refresh(&m, 63 * SEC);
 	assert_string_equal(xen_vifmap_find(&m, 4, 0), "tenant-b");
 	xen_vifmap_free(&m);
-	remove_tree(root);
+	testdir_remove(root);
+	free(root);
 }
 
 static void
 test_resolve(void **state)
 {
-	char *root = make_root(), name[32];
+	char *root = testdir_new(), name[32];
 	struct xen_vifmap m;
 
 	(void)state;
@@ -173,13 +157,14 @@ test_resolve(void **state)
 	assert_true(xen_vif_resolve(&m, NULL, 8, 0, 2 * SEC, name, 5));
 	assert_string_equal(name, "tena");
 	xen_vifmap_free(&m);
-	remove_tree(root);
+	testdir_remove(root);
+	free(root);
 }
 
 static void
 test_rebuild_failure_keeps_map(void **state)
 {
-	char *root = make_root(), gone[600];
+	char *root = testdir_new(), gone[600];
 	const struct xen_vifmap_entry *first;
 	struct xen_vifmap m;
 	struct rlimit old, tight;
@@ -222,7 +207,8 @@ test_rebuild_failure_keeps_map(void **state)
 	assert_int_equal(m.n, 2);
 	assert_int_equal(xen_vifmap_refresh(&m, 5 * SEC), -1);
 	xen_vifmap_free(&m);
-	remove_tree(root);
+	testdir_remove(root);
+	free(root);
 }
 
 int
