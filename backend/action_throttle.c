@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "backend/action_int.h"
+#include "backend/rate.h"
 #include "backend/str.h"
 
 /* ---- throttle, unthrottle ---- */
@@ -278,9 +279,9 @@ throttle_vif_text(uint64_t to, uint64_t from, int64_t expires, char *buf, size_t
 		return;
 	}
 	if (to)
-		throttle_format_rate(to, t, sizeof t);
+		rate_format(to, t, sizeof t);
 	if (from)
-		throttle_format_rate(from, f, sizeof f);
+		rate_format(from, f, sizeof f);
 	if (expires > 0) {
 		char when[32];
 

@@ -140,11 +140,6 @@ shape_parse_rate(const char *text, uint64_t *bps, struct err *e)
 	return rate_parse(text, SHAPE_RATE_MIN, SHAPE_RATE_MAX, bps, e);
 }
 
-void
-shape_format_rate(uint64_t bps, char *buf, size_t len)
-{
-	rate_format(bps, buf, len);
-}
 
 /* ---- raw dumps ---- */
 

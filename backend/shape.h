@@ -133,8 +133,6 @@ int shape_read(struct shape *sh, const char *ifname, struct shape_status *st, st
  * (rate_parse of rate.h). Checks SHAPE_RATE_MIN..MAX.
  */
 int shape_parse_rate(const char *text, uint64_t *bps, struct err *e);
-/* "10mbit", "1.5gbit", "500kbit", "8kbit" (rate_format): round trips through parse. */
-void shape_format_rate(uint64_t bps, char *buf, size_t len);
 
 /* The ifb name used for a vif (ifindex is used when the name is too long). */
 void shape_ifb_name(const char *ifname, int ifindex, char out[SHAPE_NAME_MAX]);

@@ -715,8 +715,3 @@ throttle_parse_rate(const char *text, uint64_t *bps, struct err *e)
 	return rate_parse(text, THROTTLE_RATE_MIN, THROTTLE_RATE_MAX, bps, e);
 }
 
-void
-throttle_format_rate(uint64_t bps, char *buf, size_t len)
-{
-	rate_format(bps, buf, len);
-}

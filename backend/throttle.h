@@ -134,8 +134,6 @@ enum throttle_decision throttle_decide(const struct throttle_entry *t, uint32_t 
  * down to whole bytes/s (what tbf keeps), so it reads back the same.
  */
 int throttle_parse_rate(const char *text, uint64_t *bps, struct err *e);
-/* "10mbit", "1.5gbit", "500kbit", "8008bit": parses back to the same bits/s. */
-void throttle_format_rate(uint64_t bps, char *buf, size_t len);
 
 /* "90s", "30m", "2h", "1d", "1h30m"; 1 s to THROTTLE_DURATION_MAX. */
 int throttle_parse_duration(const char *text, int64_t *seconds, struct err *e);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "backend/rate.h"
 #include "backend/str.h"
 #include "backend/throttle.h"
 #include "tui/keys.h"
@@ -30,7 +31,7 @@ thrmenu_entry(const struct ui *u, size_t i, char *key, char *text, size_t len)
 	char rate[32];
 
 	if (i < np) {
-		throttle_format_rate(u->a->cfg.presets[i], rate, sizeof rate);
+		rate_format(u->a->cfg.presets[i], rate, sizeof rate);
 		key[0] = (char)('1' + i);
 		snprintf(text, len, "%s both ways", rate);
 	} else if (i == np) {
@@ -113,7 +114,7 @@ thrmenu_choose(struct ui *u, size_t i)
 
 	u->mode = UI_TABLE;
 	if (i < np) {
-		throttle_format_rate(u->a->cfg.presets[i], rate, sizeof rate);
+		rate_format(u->a->cfg.presets[i], rate, sizeof rate);
 		ui_run_throttle(u, ACTION_THROTTLE, rate);
 	} else if (i == np) {
 		thrmenu_ask_rate(u);

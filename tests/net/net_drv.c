@@ -24,6 +24,7 @@
 #include "backend/flows.h"
 #include "backend/loop.h"
 #include "backend/netstats.h"
+#include "backend/rate.h"
 #include "backend/shape.h"
 
 static int
@@ -238,7 +239,7 @@ print_dir(const char *name, const struct shape_dir *d)
 {
 	char r[32];
 
-	shape_format_rate(d->rate_bps, r, sizeof r);
+	rate_format(d->rate_bps, r, sizeof r);
 	printf("%s=%s", name, d->active ? "on" : "off");
 	if (d->active)
 		printf(" %s_rate=%" PRIu64 " %s_rate_text=%s %s_burst=%u %s_limit=%u", name, d->rate_bps,
@@ -357,7 +358,7 @@ cmd_rate(char **argv)
 
 	if (shape_parse_rate(argv[0], &bps, &e) < 0)
 		return fail("rate", &e);
-	shape_format_rate(bps, buf, sizeof buf);
+	rate_format(bps, buf, sizeof buf);
 	printf("bps=%" PRIu64 " text=%s\n", bps, buf);
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "backend/rate.h"
 #include "backend/shape.h"
 
 static void
@@ -75,16 +76,16 @@ test_format_rate(void **state)
 	struct err e;
 
 	(void)state;
-	shape_format_rate(10000000, buf, sizeof buf);
+	rate_format(10000000, buf, sizeof buf);
 	assert_string_equal(buf, "10mbit");
-	shape_format_rate(1500000000, buf, sizeof buf);
+	rate_format(1500000000, buf, sizeof buf);
 	assert_string_equal(buf, "1.5gbit");
-	shape_format_rate(102400, buf, sizeof buf);
+	rate_format(102400, buf, sizeof buf);
 	assert_string_equal(buf, "102.4kbit");
-	shape_format_rate(8008, buf, sizeof buf);
+	rate_format(8008, buf, sizeof buf);
 	assert_string_equal(buf, "8.01kbit");           /* 8010 bit/s: 1001 bytes/s */
 	for (size_t i = 0; i < sizeof rates / sizeof *rates; i++) {
-		shape_format_rate(rates[i], buf, sizeof buf);
+		rate_format(rates[i], buf, sizeof buf);
 		assert_int_equal(shape_parse_rate(buf, &back, &e), 0);
 		assert_int_equal(back, rates[i]);
 	}

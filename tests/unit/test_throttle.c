@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "backend/rate.h"
 #include "backend/throttle.h"
 
 static struct throttle_entry
@@ -255,7 +256,7 @@ test_rates(void **state)
 	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
 		assert_int_equal(throttle_parse_rate(ok[i].in, &bps, &e), 0);
 		assert_int_equal(bps, ok[i].bps);
-		throttle_format_rate(bps, buf, sizeof buf);
+		rate_format(bps, buf, sizeof buf);
 		assert_int_equal(throttle_parse_rate(buf, &back, &e), 0);
 		assert_int_equal(back, bps);                            /* round trip, always */
 		if (strchr(ok[i].out, '.') == NULL || strlen(ok[i].out) < 12)
