@@ -6,7 +6,7 @@
  * validate, read old, apply, read back, audit, push undo.
  *
  * The throttle kinds and the sticky-throttle registry are in
- * action_throttle.c.
+ * action_throttle.c, the IO priority kind in action_ioprio.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +24,7 @@ action_value_free(struct action_value *v)
 {
 	free(v->cpus);
 	free(v->vifs);
+	free(v->vbds);
 	memset(v, 0, sizeof *v);
 }
 
@@ -31,7 +32,8 @@ static bool
 action_value_equal(const struct action_value *a, const struct action_value *b)
 {
 	if (a->num != b->num || a->paused != b->paused ||
-	    a->vcpu_first != b->vcpu_first || a->n_vcpus != b->n_vcpus || a->n_vifs != b->n_vifs)
+	    a->vcpu_first != b->vcpu_first || a->n_vcpus != b->n_vcpus || a->n_vifs != b->n_vifs ||
+	    a->n_vbds != b->n_vbds)
 		return false;
 	for (unsigned i = 0; i < a->n_vcpus; i++)
 		if (!cpuset_equal(&a->cpus[i], &b->cpus[i]))
@@ -41,6 +43,12 @@ action_value_equal(const struct action_value *a, const struct action_value *b)
 
 		if (x->devid != y->devid || x->to_guest_bps != y->to_guest_bps
 		    || x->from_guest_bps != y->from_guest_bps || x->expires != y->expires)
+			return false;
+	}
+	for (unsigned i = 0; i < a->n_vbds; i++) {
+		const struct action_vbd *x = &a->vbds[i], *y = &b->vbds[i];
+
+		if (x->devid != y->devid || x->ioclass != y->ioclass || x->level != y->level)
 			return false;
 	}
 	return true;
@@ -290,6 +298,10 @@ static const struct action_kind_ops action_kinds[ACTION_NKINDS] = {
 	[ACTION_UNTHROTTLE] = { "unthrottle", "unthrottle DOMAIN[:DEVID]", false,
 	                        action_throttle_want, action_throttle_get, action_throttle_apply,
 	                        action_throttle_format },
+	[ACTION_IOPRIO] = { "ioprio", "ioprio DOMAIN[:VBD] none|idle|be[/LEVEL]|rt[/LEVEL] "
+	                    "(LEVEL 0 highest .. 7, default 4; VBD e.g. xvdb)", true,
+	                    action_ioprio_want, action_ioprio_get, action_ioprio_apply,
+	                    action_ioprio_format },
 };
 
 const char *
@@ -400,11 +412,15 @@ action_parse(const char *text, struct action *out, struct err *e)
 		if (strcmp(kind, action_kinds[k].name) == 0)
 			break;
 	if (k == ACTION_NKINDS) {
-		char clean[40];
+		char clean[40], names[128];
+		size_t at = 0;
 
 		str_sanitize(clean, sizeof clean, kind);
-		return err_set(e, "unknown action '%.32s': weight, cap, pin, pause, unpause, throttle "
-		               "or unthrottle", clean);
+		for (int i = 0; i < ACTION_NKINDS; i++)
+			at += (size_t)snprintf(names + at, sizeof names - at, "%s%s",
+			                       i == 0 ? "" : i + 1 == ACTION_NKINDS ? " or " : ", ",
+			                       action_kinds[i].name);
+		return err_set(e, "unknown action '%.32s': %s", clean, names);
 	}
 	target = strtok_r(NULL, " \t", &save);
 	rest = strtok_r(NULL, "", &save);
@@ -443,24 +459,60 @@ action_read(struct action_ctx *c, const struct action *a, const struct action_va
 	return rc;
 }
 
-/* A throttle's DOMAIN:DEVID, when DOMAIN alone is not a domain's name. */
-static const struct sample_domain *
-action_find_vif_target(const struct sample *cur, struct action *a)
+/* "xvda 51712, xvdb 51728": d's vbds, for messages. */
+static void
+action_vbd_list(const struct sample_domain *d, char *buf, size_t len)
 {
-	char name[SAMPLE_NAME_MAX];
-	char *colon;
+	size_t at = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < d->n_vbds && at + 1 < len; i++)
+		at += (size_t)snprintf(buf + at, len - at, "%s%s %u", i ? ", " : "", d->vbds[i].name,
+		                       d->vbds[i].devid);
+}
+
+/*
+ * DOMAIN:DEV when DOMAIN alone is not a domain's name: a vif's DEVID for a
+ * throttle; a vbd's DEVID or name (xvdb) for ioprio. NULL when DOMAIN is no
+ * domain either, or with *e set when the domain has no such vbd.
+ */
+static const struct sample_domain *
+action_find_dev_target(const struct sample *cur, struct action *a, struct err *e)
+{
+	char name[SAMPLE_NAME_MAX], clean[SAMPLE_NAME_MAX], list[256];
+	char *colon, *dev;
 	const struct sample_domain *d;
 	unsigned long long devid;
 
 	str_copy(name, a->target, sizeof name);
 	colon = strrchr(name, ':');
-	if (colon == NULL || !str_to_uint(colon + 1, 0, 65535, &devid))
+	if (colon == NULL)
 		return NULL;
 	*colon = '\0';
-	d = sample_find_name(cur, name);
-	if (d != NULL)
+	dev = colon + 1;
+	if ((d = sample_find_name(cur, name)) == NULL)
+		return NULL;
+	if (str_to_uint(dev, 0, 65535, &devid)) {
 		a->devid = (int)devid;
+		if (a->kind == ACTION_IOPRIO && sample_find_vbd(d, (unsigned)devid) == NULL)
+			goto no_vbd;
+	} else {
+		for (size_t i = 0; a->kind == ACTION_IOPRIO && i < d->n_vbds && a->devid < 0; i++)
+			if (strcmp(d->vbds[i].name, dev) == 0)
+				a->devid = (int)d->vbds[i].devid;
+		if (a->devid < 0 && a->kind == ACTION_IOPRIO)
+			goto no_vbd;
+		if (a->devid < 0)
+			return NULL;
+	}
+	if (a->kind == ACTION_IOPRIO)
+		str_sanitize(a->devname, sizeof a->devname, sample_find_vbd(d, (unsigned)a->devid)->name);
 	return d;
+no_vbd:
+	str_sanitize(clean, sizeof clean, name);
+	action_vbd_list(d, list, sizeof list);
+	err_set(e, "%s has no vbd %s (its vbds: %s)", clean, dev, list[0] ? list : "none");
+	return NULL;
 }
 
 static int
@@ -470,8 +522,11 @@ action_resolve(const struct sample *cur, struct action *a, const struct sample_d
 	char clean[SAMPLE_NAME_MAX];
 	const struct sample_domain *d = sample_find_name(cur, a->target);
 
-	if (d == NULL && action_is_throttle(a->kind))
-		d = action_find_vif_target(cur, a);
+	e->msg[0] = '\0';
+	if (d == NULL && action_is_per_device(a->kind))
+		d = action_find_dev_target(cur, a, e);
+	if (d == NULL && e->msg[0] != '\0')
+		return -1;
 	if (d == NULL) {
 		str_sanitize(clean, sizeof clean, a->target);
 		return err_set(e, "no domain '%s' on this host (by name or id)", clean);
@@ -502,6 +557,9 @@ action_finish(struct action_ctx *c, const struct action *a, const struct action_
 	if (res->ok && action_is_throttle(a->kind) && a->devid >= 0)
 		snprintf(res->msg, sizeof res->msg, "%s%s %s vif %d: %s -> %s", verb, k->name, a->domname,
 		         a->devid, o, n);
+	else if (res->ok && a->kind == ACTION_IOPRIO && a->devid >= 0)
+		snprintf(res->msg, sizeof res->msg, "%s%s %s %s: %s -> %s", verb, k->name, a->domname,
+		         a->devname, o, n);
 	else if (res->ok)
 		snprintf(res->msg, sizeof res->msg, "%s%s %s: %s -> %s", verb, k->name, a->domname, o, n);
 	if (c->note[0] != '\0') {

@@ -28,6 +28,7 @@ enum action_kind {
 	ACTION_UNPAUSE,
 	ACTION_THROTTLE,
 	ACTION_UNTHROTTLE,
+	ACTION_IOPRIO,
 	ACTION_NKINDS
 };
 
@@ -41,6 +42,14 @@ struct action_vif {
 	int ifindex;                  /* of its dom0 interface when read; not compared */
 };
 
+/* The IO priority of one vbd's backend, as an ioprio action sets or finds it. */
+struct action_vbd {
+	unsigned devid;
+	char name[SAMPLE_DEV_MAX];    /* xvda; not compared */
+	int ioclass;                  /* 0 none, 1 realtime, 2 best-effort, 3 idle; -1 unknown */
+	int level;                    /* 0-7 for realtime and best-effort, else 0 */
+};
+
 /* The value an action sets, or the value it found: one per kind. */
 struct action_value {
 	unsigned num;                 /* weight, cap */
@@ -51,6 +60,9 @@ struct action_value {
 	/* throttle, unthrottle: one per vif affected */
 	unsigned n_vifs;
 	struct action_vif *vifs;      /* heap; n_vifs entries */
+	/* ioprio: one per vbd affected */
+	unsigned n_vbds;
+	struct action_vbd *vbds;      /* heap; n_vbds entries */
 };
 
 struct action {
@@ -59,7 +71,9 @@ struct action {
 	uint32_t domid;               /* resolved by action_run */
 	char domname[SAMPLE_NAME_MAX];
 	int vcpu;                     /* pin: -1 = every vcpu */
-	int devid;                    /* throttle, unthrottle: -1 = every vif (DOMAIN:DEVID sets it) */
+	int devid;                    /* throttle, unthrottle, ioprio: -1 = every vif or vbd
+	                                 (DOMAIN:DEVID sets it; ioprio also DOMAIN:xvdb) */
+	char devname[SAMPLE_DEV_MAX]; /* ioprio: the name of vbd devid (resolved) */
 	char rawname[SAMPLE_NAME_MAX];   /* the domain's name as the host has it (resolved) */
 	char arg[128];                /* the value as typed: "512", "0-3,^2", "10mbit in for 2h" */
 	bool is_undo;
@@ -114,10 +128,14 @@ const char *action_start_note(const struct action_ctx *c);
 /*
  * Parses "KIND DOMAIN [ARGS]" as `--do` takes it:
  *   weight DOM N | cap DOM N | pin DOM [VCPU|all] CPULIST | pause DOM | unpause DOM |
- *   throttle DOM[:DEVID] RATE [in|out|both] [for DURATION] | unthrottle DOM[:DEVID]
+ *   throttle DOM[:DEVID] RATE [in|out|both] [for DURATION] | unthrottle DOM[:DEVID] |
+ *   ioprio DOM[:VBD] CLASS[/LEVEL]
  * RATE is in tc units (1mbit, 500kbit, 2gbit, 10mbps = bytes/s); "in" is to
  * the guest, "out" from it, both by default; DURATION like 90s, 30m, 2h, 1d.
- * Without DEVID a throttle applies to every vif of the domain.
+ * Without DEVID a throttle applies to every vif of the domain. ioprio sets
+ * the IO priority of the tasks that serve the domain's disks in dom0 (every
+ * vbd, or VBD: a device number or name like xvdb): CLASS is none, idle,
+ * be (best-effort) or rt (realtime), LEVEL 0 (highest) to 7, 4 by default.
  */
 int action_parse(const char *text, struct action *out, struct err *e);
 /* Builds an action for a key handler; arg is the text typed at the prompt. */

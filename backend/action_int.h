@@ -61,6 +61,13 @@ action_is_throttle(enum action_kind k)
 	return k == ACTION_THROTTLE || k == ACTION_UNTHROTTLE;
 }
 
+/* Kinds whose target may name one device: DOMAIN:DEVID. */
+static inline bool
+action_is_per_device(enum action_kind k)
+{
+	return action_is_throttle(k) || k == ACTION_IOPRIO;
+}
+
 /* action_throttle.c: the throttle and unthrottle rows of the table */
 int action_throttle_want(struct action_ctx *, const struct sample_domain *, const struct action *,
                          struct action_value *, struct err *);
@@ -69,6 +76,15 @@ int action_throttle_get(struct action_ctx *, const struct sample_domain *,
 int action_throttle_apply(struct action_ctx *, const struct action *, const struct action_value *want,
                           const struct action_value *old, struct err *);
 void action_throttle_format(const struct action_value *, unsigned nr_pcpus, char *, size_t);
+/* action_ioprio.c: the ioprio row of the table */
+int action_ioprio_want(struct action_ctx *, const struct sample_domain *, const struct action *,
+                       struct action_value *, struct err *);
+int action_ioprio_get(struct action_ctx *, const struct sample_domain *,
+                      const struct action_value *shape, struct action_value *, struct err *);
+int action_ioprio_apply(struct action_ctx *, const struct action *, const struct action_value *want,
+                        const struct action_value *old, struct err *);
+void action_ioprio_format(const struct action_value *, unsigned nr_pcpus, char *, size_t);
+
 /* Reads the registry at start and lifts what expired while no domtop ran; frees it. */
 void action_throttle_open(struct action_ctx *c, const char *path);
 void action_throttle_close(struct action_ctx *c);

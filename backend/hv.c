@@ -63,6 +63,15 @@ hv_set_vif_shape(struct hv *hv, uint32_t domid, unsigned devid, const struct hv_
 }
 
 int
+hv_set_vbd_ioprio(struct hv *hv, uint32_t domid, unsigned devid, int ioclass, int level,
+                  struct err *e)
+{
+	if (hv->ops->set_vbd_ioprio == NULL)
+		return hv_unsupported(hv, "set the IO priority of a disk backend", e);
+	return hv->ops->set_vbd_ioprio(hv, domid, devid, ioclass, level, e);
+}
+
+int
 hv_vif_ifname(struct hv *hv, uint32_t domid, unsigned devid, char *buf, size_t len, struct err *e)
 {
 	if (hv->ops->vif_ifname == NULL)

@@ -73,6 +73,17 @@ struct hv_ops {
 	 */
 	int (*vif_ifname)(struct hv *, uint32_t domid, unsigned devid, char *buf, size_t len,
 	                  struct err *);
+	/*
+	 * IO priority of the backend of vbd devid of domid (issue 3), as
+	 * ioprio_set(2) takes it: class 1 realtime, 2 best-effort, 3 idle, 0
+	 * none (the kernel derives it from the nice value); level 0 (highest)
+	 * to 7 for realtime and best-effort, 0 otherwise. Real backends set
+	 * every task that serves the disk (blkback's ring threads, every
+	 * thread of a qdisk's qemu, which serves all the domain's qdisks).
+	 * Read back with read_domain (sample_vbd ioprio_*). NULL: none.
+	 */
+	int (*set_vbd_ioprio)(struct hv *, uint32_t domid, unsigned devid, int ioclass, int level,
+	                      struct err *);
 	/* A pollable fd for link events (vifs appearing, vanishing, renamed); -1: none. */
 	int (*link_fd)(struct hv *);
 	/*
@@ -123,6 +134,8 @@ int hv_set_vif_shape(struct hv *, uint32_t domid, unsigned devid, const struct h
                      char *saved, size_t saved_len, struct err *);
 int hv_vif_ifname(struct hv *, uint32_t domid, unsigned devid, char *buf, size_t len,
                   struct err *);
+int hv_set_vbd_ioprio(struct hv *, uint32_t domid, unsigned devid, int ioclass, int level,
+                      struct err *);
 int hv_link_fd(struct hv *);                       /* -1 when the backend has none */
 int hv_link_events(struct hv *, struct err *);     /* 0 when the backend has none */
 /* In a forked child only (see console_exec): returns only on failure. */

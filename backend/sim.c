@@ -67,6 +67,7 @@ struct sim_vif {
 struct sim_vbd {
 	struct scn_vbd d;               /* demand now */
 	struct sim_ctr rd_req, wr_req, rd_sect, wr_sect, oo_req, delay_ns;
+	int ioprio_class, ioprio_level; /* of its backend, as ioprio_set takes them */
 };
 
 struct sim_dom {
@@ -77,7 +78,6 @@ struct sim_dom {
 	double cpu, jitter;             /* demand now, from the scenario */
 	double noise;                   /* demand factor drawn for the current step */
 	bool paused;
-	int ioprio_class, ioprio_level;
 	bool pinned;                    /* mask is not every pCPU */
 	struct cpuset mask;             /* union of the vcpus' affinity */
 	double alloc;                   /* pCPUs granted in the last segment */
@@ -235,8 +235,6 @@ sim_dom_start(struct sim *s, size_t i, struct err *e)
 	d->jitter = def->jitter;
 	d->noise = 1;
 	d->paused = def->paused;
-	d->ioprio_class = SIM_IOPRIO_NONE;
-	d->ioprio_level = SIM_DEFAULT_IOPRIO_LEVEL;
 	d->n_vifs = def->n_vifs;
 	d->n_vbds = def->n_vbds;
 	d->vcpu = calloc(def->vcpus, sizeof *d->vcpu);
@@ -252,8 +250,11 @@ sim_dom_start(struct sim *s, size_t i, struct err *e)
 	}
 	for (size_t k = 0; k < d->n_vifs; k++)
 		d->vif[k].d = def->vifs[k];
-	for (size_t k = 0; k < d->n_vbds; k++)
+	for (size_t k = 0; k < d->n_vbds; k++) {
 		d->vbd[k].d = def->vbds[k];
+		d->vbd[k].ioprio_class = SIM_IOPRIO_NONE;
+		d->vbd[k].ioprio_level = SIM_DEFAULT_IOPRIO_LEVEL;
+	}
 	sim_update_mask(s, d);
 	d->alive = true;
 	return 0;
@@ -403,7 +404,8 @@ sim_run_disk(struct sim *s, double dt)
 		for (size_t v = 0; v < d->n_vbds; v++, k++)
 			s->io[k] = (struct sim_io_req){
 				.demand = d->paused ? 0 : d->vbd[v].d.iops * d->noise,
-				.ioprio_class = d->ioprio_class, .ioprio_level = d->ioprio_level,
+				.ioprio_class = d->vbd[v].ioprio_class,
+				.ioprio_level = d->vbd[v].ioprio_level,
 			};
 	}
 	if (sim_disk_step(s->io, n, s->scn.host.disk_iops, s->scn.host.disk_sched) < 0)
@@ -522,8 +524,7 @@ sim_fill_vif(const struct sim_dom *d, const struct sim_vif *f, struct sample_vif
 }
 
 static void
-sim_fill_vbd(const struct sim *s, const struct sim_dom *d, const struct sim_vbd *b,
-             struct sample_vbd *o)
+sim_fill_vbd(const struct sim *s, const struct sim_vbd *b, struct sample_vbd *o)
 {
 	o->devid = b->d.devid;
 	str_copy(o->name, b->d.name, sizeof o->name);
@@ -534,8 +535,8 @@ sim_fill_vbd(const struct sim *s, const struct sim_dom *d, const struct sim_vbd 
 	o->rd_sect = b->rd_sect.n;
 	o->wr_sect = b->wr_sect.n;
 	o->delay_ns = b->delay_ns.n;
-	o->ioprio_class = d->ioprio_class;
-	o->ioprio_level = d->ioprio_level;
+	o->ioprio_class = b->ioprio_class;
+	o->ioprio_level = b->ioprio_level;
 	str_copy(o->scheduler, sim_disk_sched_name(s->scn.host.disk_sched), sizeof o->scheduler);
 }
 
@@ -573,7 +574,7 @@ sim_fill(struct sim *s, const struct sim_dom *d, struct sample_domain *o, bool f
 			return -1;
 	}
 	for (size_t k = 0; k < d->n_vbds; k++)
-		sim_fill_vbd(s, d, &d->vbd[k], &o->vbds[k]);
+		sim_fill_vbd(s, &d->vbd[k], &o->vbds[k]);
 	return 0;
 }
 
@@ -747,6 +748,35 @@ sim_vif_of(struct sim *s, uint32_t domid, unsigned devid, struct err *e)
 	return f;
 }
 
+/*
+ * As ioprio_set: none keeps the level Linux derives from nice 0 (what the
+ * kernel reports for it), idle has none.
+ */
+static int
+sim_set_vbd_ioprio(struct hv *hv, uint32_t domid, unsigned devid, int ioclass, int level,
+                   struct err *e)
+{
+	struct sim_dom *d = sim_find(sim_of(hv), domid, e);
+	struct sim_vbd *b = NULL;
+
+	if (d == NULL)
+		return -1;
+	for (size_t k = 0; k < d->n_vbds && b == NULL; k++)
+		if (d->vbd[k].d.devid == devid)
+			b = &d->vbd[k];
+	if (b == NULL)
+		return err_set(e, "domain %u has no vbd %u", (unsigned)domid, devid);
+	if (ioclass < SIM_IOPRIO_NONE || ioclass > SIM_IOPRIO_IDLE)
+		return err_set(e, "IO priority class must be 1 (realtime), 2 (best-effort) or "
+		               "3 (idle), or 0 for none; not %d", ioclass);
+	if (level < 0 || level > 7)
+		return err_set(e, "IO priority level must be 0 (highest) to 7 (lowest), not %d", level);
+	b->ioprio_class = ioclass;
+	b->ioprio_level = ioclass == SIM_IOPRIO_NONE ? SIM_DEFAULT_IOPRIO_LEVEL :
+	                  ioclass == SIM_IOPRIO_IDLE ? 0 : level;
+	return 0;
+}
+
 static int
 sim_set_vif_shape_op(struct hv *hv, uint32_t domid, unsigned devid,
                      const struct hv_vif_shape *want, char *saved, size_t saved_len,
@@ -844,6 +874,7 @@ static const struct hv_ops sim_ops = {
 	.set_paused = sim_set_paused,
 	.close = sim_close,
 	.set_vif_shape = sim_set_vif_shape_op,
+	.set_vbd_ioprio = sim_set_vbd_ioprio,
 	.vif_ifname = sim_vif_ifname,
 	.link_fd = sim_link_fd,
 	.link_events = sim_link_events,
@@ -996,19 +1027,3 @@ sim_set_vif_shape(struct hv *hv, uint32_t domid, unsigned devid, bool to_guest,
 	return 0;
 }
 
-int
-sim_set_ioprio(struct hv *hv, uint32_t domid, int ioprio_class, int level, struct err *e)
-{
-	struct sim_dom *d = sim_find_checked(hv, domid, "IO priority", e);
-
-	if (d == NULL)
-		return -1;
-	if (ioprio_class < SIM_IOPRIO_NONE || ioprio_class > SIM_IOPRIO_IDLE)
-		return err_set(e, "IO priority class must be 1 (realtime), 2 (best-effort) or "
-		               "3 (idle), or 0 for none; not %d", ioprio_class);
-	if (level < 0 || level > 7)
-		return err_set(e, "IO priority level must be 0 (highest) to 7 (lowest), not %d", level);
-	d->ioprio_class = ioprio_class;
-	d->ioprio_level = level;
-	return 0;
-}

@@ -39,14 +39,6 @@ bool sim_is(const struct hv *hv);
 int sim_set_vif_shape(struct hv *hv, uint32_t domid, unsigned devid, bool to_guest,
                       uint64_t rate_bps, uint64_t burst_bytes, struct err *e);
 
-/*
- * IO priority of a domain's disk backend, as ioprio_set: class 1 realtime,
- * 2 best-effort, 3 idle (0 = none, the default, behaves as best-effort),
- * level 0 (highest) .. 7. It changes IO shares only where the host's disk
- * scheduler honours it (see sim_io.h). Read back in sample_vbd.ioprio_*.
- */
-int sim_set_ioprio(struct hv *hv, uint32_t domid, int ioprio_class, int level, struct err *e);
-
 /* The virtual clock: time of the last sample. */
 uint64_t sim_now_ns(const struct hv *hv);
 

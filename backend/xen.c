@@ -609,6 +609,7 @@ xen_read_vbds(struct xen *x, uint32_t domid, struct sample_domain *d, const unsi
 			ent = &probed;
 		}
 		xen_vbd_fill(&x->vbds, ent, v);
+		xen_vbd_read_ioprio(&x->vbds, ent, &v->ioprio_class, &v->ioprio_level);  /* now */
 		if (strcmp(v->backend, "blkback") == 0 || strcmp(v->backend, "tap") == 0) {
 			struct sample_vbd s = *v;
 			if (xen_vbd_counters_sysfs(&s, domid, XEN_SYSFS_BACKEND) == 0)
@@ -878,6 +879,24 @@ xen_set_paused(struct hv *hv, uint32_t domid, bool paused, struct err *e)
 	return 0;
 }
 
+/*
+ * IO priority of a vbd's backend tasks, as the vbd cache found them at the
+ * last sample (blkback's ring threads, a qdisk's qemu); each is checked to
+ * still be that task before it is set.
+ */
+static int
+xen_set_vbd_ioprio(struct hv *hv, uint32_t domid, unsigned devid, int ioclass, int level,
+                   struct err *e)
+{
+	struct xen *x = hv->priv;
+	const struct xen_vbd_entry *ent = xen_vbdcache_find(&x->vbds, domid, devid);
+
+	if (ent == NULL)
+		return err_set(e, "vbd %u of domain %u was not in the last sample: try again after "
+		               "the next one", devid, (unsigned)domid);
+	return xen_vbd_set_ioprio(&x->vbds, ent, ioclass, level, e);
+}
+
 /* ---- network ops: the kernel side of vifs (vifnet.h), by their dom0 name ---- */
 
 /*
@@ -990,6 +1009,7 @@ static const struct hv_ops xen_ops = {
 	.set_paused = xen_set_paused,
 	.close = xen_close,
 	.set_vif_shape = xen_set_vif_shape,
+	.set_vbd_ioprio = xen_set_vbd_ioprio,
 	.vif_ifname = xen_vif_ifname,
 	.link_fd = xen_link_fd,
 	.link_events = xen_link_events,

@@ -487,11 +487,17 @@ xen_vbd_account(struct xen_vbd_entry *e, uint64_t old, uint64_t now)
 }
 
 static void
-xen_vbd_ioprio(struct xen_vbd_entry *e, pid_t tid, long nice)
+xen_vbd_ioprio_get(pid_t tid, long nice, int *ioclass, int *level)
 {
 	long v = syscall(SYS_ioprio_get, XEN_VBD_IOPRIO_WHO_PROCESS, (int)tid);
 
-	xen_map_ioprio_decode(v < 0 ? -1 : (int)v, nice, &e->ioprio_class, &e->ioprio_level);
+	xen_map_ioprio_decode(v < 0 ? -1 : (int)v, nice, ioclass, level);
+}
+
+static void
+xen_vbd_ioprio(struct xen_vbd_entry *e, pid_t tid, long nice)
+{
+	xen_vbd_ioprio_get(tid, nice, &e->ioprio_class, &e->ioprio_level);
 }
 
 static int
@@ -503,24 +509,52 @@ xen_vbd_ioprio_set1(pid_t tid, int value, const struct xen_vbd_entry *e, struct 
 	               (int)tid, e->devkey, (unsigned)e->domid, strerror(errno));
 }
 
-/* Every thread of process pid; how many were set, or -1. */
+/*
+ * The cached task i of a blkback vbd, or 0 when its tid is no longer that
+ * ring thread (exited since the last sample, or reused by another task).
+ */
+static pid_t
+xen_vbd_blkback_tid(const struct xen_vbdcache *c, const struct xen_vbd_entry *e, size_t i,
+                    struct xen_procstat *st)
+{
+	if (!xen_vbd_read_stat(c, e->tasks[i].tid, 0, st) ||
+	    !xen_map_blkback_match(st->comm, e->domid, e->devkey))
+		return 0;
+	return e->tasks[i].tid;
+}
+
+/* The qdisk/tap process when it is still the one cached (same start time), else 0. */
+static pid_t
+xen_vbd_process_pid(const struct xen_vbdcache *c, const struct xen_vbd_entry *e,
+                    struct xen_procstat *st)
+{
+	if (e->pid <= 0 || !xen_vbd_read_stat(c, e->pid, 0, st) || st->starttime != e->pid_start)
+		return 0;
+	return e->pid;
+}
+
+/* Every thread of the backend process; how many were set, or -1. */
 static int
 xen_vbd_ioprio_threads(const struct xen_vbdcache *c, const struct xen_vbd_entry *e, int value,
                        struct err *err)
 {
 	char path[96];
 	unsigned long long tid;
+	struct xen_procstat st;
 	struct dirent *de;
 	int n = 0;
 	DIR *d;
 
 	snprintf(path, sizeof path, "%s/%d/task", c->proc, (int)e->pid);
-	if ((d = opendir(path)) == NULL)
-		return err_set(err, "the backend process %d of %s of domain %u is gone: %s", (int)e->pid,
-		               e->devkey, (unsigned)e->domid, strerror(errno));
+	if (xen_vbd_process_pid(c, e, &st) == 0 || (d = opendir(path)) == NULL)
+		return err_set(err, "the backend process %d of %s of domain %u is gone (its disk was "
+		               "reconnected?): try again after the next sample", (int)e->pid, e->devkey,
+		               (unsigned)e->domid);
 	while ((de = readdir(d)) != NULL)
 		if (str_to_uint(de->d_name, 1, 0x3fffffff, &tid)) {
-			if (xen_vbd_ioprio_set1((pid_t)tid, value, e, err) < 0 && errno != ESRCH) {
+			if (xen_vbd_ioprio_set1((pid_t)tid, value, e, err) < 0) {
+				if (errno == ESRCH)
+					continue;       /* a worker that just exited */
 				closedir(d);
 				return -1;
 			}
@@ -535,23 +569,47 @@ xen_vbd_set_ioprio(const struct xen_vbdcache *c, const struct xen_vbd_entry *e, 
                    int level, struct err *err)
 {
 	int value = xen_map_ioprio_encode(ioclass, level), n = 0;
+	struct xen_procstat st;
 
 	if (value < 0)
 		return err_set(err, "IO priority class %d level %d: the class is 1 (realtime), "
 		               "2 (best-effort), 3 (idle) or 0 (none), the level 0-7 (0 for idle and none)",
 		               ioclass, level);
 	if (e->kind == XEN_VBD_BLKBACK) {
-		for (size_t i = 0; i < e->n_tasks; i++, n++)
-			if (xen_vbd_ioprio_set1(e->tasks[i].tid, value, e, err) < 0)
+		for (size_t i = 0; i < e->n_tasks; i++) {
+			pid_t tid = xen_vbd_blkback_tid(c, e, i, &st);
+			if (tid == 0)
+				continue;
+			if (xen_vbd_ioprio_set1(tid, value, e, err) < 0)
 				return -1;
+			n++;
+		}
 	} else if (e->pid > 0) {
 		if ((n = xen_vbd_ioprio_threads(c, e, value, err)) < 0)
 			return -1;
 	}
 	if (n == 0)
 		return err_set(err, "no backend task of %s of domain %u (%s) was found to set its IO "
-		               "priority", e->devkey, (unsigned)e->domid, xen_vbd_kind_name(e->kind));
+		               "priority (is the disk connected? try again after the next sample)",
+		               e->devkey, (unsigned)e->domid, xen_vbd_kind_name(e->kind));
 	return 0;
+}
+
+void
+xen_vbd_read_ioprio(const struct xen_vbdcache *c, const struct xen_vbd_entry *e, int *ioclass,
+                    int *level)
+{
+	struct xen_procstat st;
+	pid_t tid = 0;
+
+	if (e->kind == XEN_VBD_BLKBACK)
+		for (size_t i = 0; i < e->n_tasks && tid == 0; i++)
+			tid = xen_vbd_blkback_tid(c, e, i, &st);
+	else
+		tid = xen_vbd_process_pid(c, e, &st);
+	*ioclass = *level = -1;
+	if (tid != 0)
+		xen_vbd_ioprio_get(tid, st.nice, ioclass, level);
 }
 
 /* blkback: the cached ring threads; one that is gone or renamed sends us rescanning. */

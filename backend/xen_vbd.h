@@ -131,10 +131,20 @@ const char *xen_vbd_kind_name(enum xen_vbd_kind k);
  * Sets the IO priority (ioprio_set: class 1 realtime, 2 best-effort, 3 idle,
  * 0 none; level 0-7) of every task of a vbd's backend: blkback's ring
  * threads, or every thread of the qemu or tapdisk process (threads it starts
- * later inherit it from their creator). Read back by the next sync.
+ * later inherit it from their creator). Only tasks that are still what the
+ * cache found are set (a ring thread's name, the process's start time), so
+ * a reused pid is never touched. Read back with xen_vbd_read_ioprio, or by
+ * the next sync.
  */
 int xen_vbd_set_ioprio(const struct xen_vbdcache *c, const struct xen_vbd_entry *e, int ioclass,
                        int level, struct err *err);
+
+/*
+ * The IO priority of a vbd's backend now, from its first live ring thread
+ * or its process (an action's read-back); -1 and -1 when none is found.
+ */
+void xen_vbd_read_ioprio(const struct xen_vbdcache *c, const struct xen_vbd_entry *e, int *ioclass,
+                         int *level);
 
 /* blkback/tap counters from /sys/bus/xen-backend/devices/<vbd|tap>-<d>-<dev>/statistics. */
 int xen_vbd_counters_sysfs(struct sample_vbd *v, uint32_t domid, const char *sysfs_backend);

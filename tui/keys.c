@@ -283,6 +283,9 @@ ask_value(struct ui *u, enum action_kind kind, const struct view_domain *d)
 	else if (kind == ACTION_CAP)
 		snprintf(label, sizeof label, "Cap of %s, %% of one pCPU (0 = none, max %u) [%s]: ",
 		         name, 100 * (d->raw->nr_vcpus ? d->raw->nr_vcpus : 1), cur);
+	else if (kind == ACTION_IOPRIO)
+		snprintf(label, sizeof label, "IO priority of %s's disk backends: idle, be/0-7, rt/0-7 "
+		         "or none [%s]: ", name, cur);
 	else
 		snprintf(label, sizeof label, "Pin %s: CPULIST or VCPU CPULIST, e.g. 0-3,^2 [%s]: ",
 		         name, cur);
@@ -295,7 +298,8 @@ ask_value(struct ui *u, enum action_kind kind, const struct view_domain *d)
 static void
 key_action(struct ui *u, int key)
 {
-	enum action_kind kind = key == 'w' ? ACTION_WEIGHT : key == 'c' ? ACTION_CAP : ACTION_PIN;
+	enum action_kind kind = key == 'w' ? ACTION_WEIGHT : key == 'c' ? ACTION_CAP :
+	                        key == 'i' ? ACTION_IOPRIO : ACTION_PIN;
 	const struct view_domain *d = action_target(u);
 
 	if (d == NULL)
@@ -421,6 +425,8 @@ static const struct keydef keytab[] = {
 	{ { 'a' }, "pin its vcpus: CPULIST for all, or VCPU CPULIST (xl syntax, 0-3,^2)",
 	  "Pin", key_action },
 	{ { 'p' }, "pause or unpause it (asks first)", "Pause", key_pause },
+	{ { 'i' }, "IO priority of its disk backends (blkback threads, qemu): idle, be/0-7, "
+	  "rt/0-7, none; works where the disk's scheduler is bfq (B shows it)", "IOprio", key_action },
 	{ { 't' }, "throttle its vifs, or after N the selected vif: a preset rate, any rate "
 	  "(RATE [in|out] [for 2h]), or lift it; both ways, shaped; kept across vif re-creation",
 	  "Throttle", key_throttle },

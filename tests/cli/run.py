@@ -131,7 +131,9 @@ def do_refusals_exit_non_zero_with_reason():
                            ("pin web1 all 0-8", "does not exist"),
                            ("pause Domain-0", "cannot be paused"),
                            ("weight nosuch 5", "no domain 'nosuch'"),
-                           ("explode web1", "unknown action")):
+                           ("explode web1", "unknown action"),
+                           ("ioprio web1 be/8", "0 (highest) to 7"),
+                           ("ioprio web1:xvdq idle", "web1 has no vbd xvdq")):
         r = demo("--do", action)
         assert r.returncode == 1, f"{action}: exit {r.returncode}"
         assert needle in r.stderr, f"{action}: {r.stderr.strip()}"
@@ -155,6 +157,24 @@ def cap_holds_the_miner_down():
     s = json_samples("\n".join(r.stdout.splitlines()[1:]))[1]
     miner = [d for d in s["domains"] if d["name"] == "miner"][0]
     assert miner["cpu_pct"] <= 50.5, miner["cpu_pct"]
+
+
+@test
+def ioprio_idle_starves_web2_under_bfq():
+    """web2 at idle priority gets no disk while backup saturates it; the JSON
+    reads the new priority back."""
+    before = json_samples(demo("--json", "-i", "3", "-d", "0.5").stdout)[2]
+    r = demo("--do", "ioprio web2 idle", "--json", "-i", "3", "-d", "0.5")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[0] == "ioprio web2: none -> idle", r.stdout.splitlines()[0]
+    after = json_samples("\n".join(r.stdout.splitlines()[1:]))[2]
+    vbd = lambda s: [d for d in s["domains"] if d["name"] == "web2"][0]["vbd"][0]
+    assert (vbd(before)["ioprio_class"], vbd(after)["ioprio_class"]) == (0, 3), (vbd(before), vbd(after))
+    iops = lambda s: vbd(s)["rd_iops"] + vbd(s)["wr_iops"]
+    assert iops(before) > 20 and iops(after) == 0, (vbd(before), vbd(after))
+    with open(AUDIT) as f:
+        last = f.read().splitlines()[-1]
+    assert "action=ioprio domain=web2" in last and "old=none new=idle result=ok" in last, last
 
 
 @test

@@ -361,6 +361,48 @@ def test_action_weight_and_undo(t, d):
     t.wait_text("weight cancelled")
 
 
+def vbd_ioprio(screen, name):
+    """The IOPRIO cell of the first vbd line of domain name, or None."""
+    for l in device_lines(screen, name):
+        f = l.split()
+        if f and f[0].startswith("xvd") and len(f) >= 9:
+            return f[7]
+    return None
+
+
+def test_ioprio_key_and_undo(t, d):
+    """i sets the IO priority of the selected domain's disk backends; under bfq
+    an idle web2 gets nothing while backup saturates the disk; u puts it back."""
+    d.start(width=100, height=30)
+    d.rates()
+    select(t, "web2")
+    t.keys("B")
+    t.wait("web2's vbd", lambda s: vbd_ioprio(s, "web2") == "none")
+    busy = number(row(table(t.screen()), "web2")["IOPS"])
+    t.keys("i")
+    t.wait_text("IO priority of web2's disk backends: idle, be/0-7, rt/0-7 or none [none]:")
+    t.text("idle")
+    t.keys("Enter")
+    t.wait_text("ioprio web2: none -> idle")
+    t.wait("web2 idle", lambda s: vbd_ioprio(s, "web2") == "idle")
+    s = wait_cell(t, "web2", "IOPS", "0")
+    if busy < 20:
+        raise Failure("web2 did only %s IOPS before: the test shows nothing\n%s" % (busy, s))
+    expect_audit(d, "op=do action=ioprio domain=web2", "old=none new=idle result=ok")
+    # a bad value is refused with a reason, and nothing changes
+    t.keys("i")
+    t.wait_text("IO priority of web2's disk backends")
+    t.text("be/9")
+    t.keys("Enter")
+    s = t.wait("a refusal", lambda s: "refused" in message_line(s))
+    if "0 (highest) to 7" not in message_line(s) or vbd_ioprio(s, "web2") != "idle":
+        raise Failure("be/9 not refused with its reason, or it changed something:\n" + s)
+    t.keys("u")
+    t.wait_text("undo ioprio web2: idle -> none")
+    t.wait("web2 back to none", lambda s: vbd_ioprio(s, "web2") == "none")
+    t.wait("web2 served again", lambda s: number(row(table(s), "web2")["IOPS"]) >= busy / 2)
+
+
 def test_throttle_menu_and_undo(t, d):
     d.start(width=100, height=30)
     d.rates()
@@ -462,6 +504,11 @@ def test_read_only(t, d):
     s = t.wait("pause refused", lambda s: "read-only" in message_line(s) and "pause" in message_line(s))
     if "y/n" in s:
         raise Failure("read-only still asks to confirm a pause")
+    t.keys("i")
+    s = t.wait("ioprio refused", lambda s: "read-only" in message_line(s) and "ioprio" in message_line(s))
+    if "IO priority of" in s:
+        raise Failure("read-only still asks for an IO priority")
+    expect_audit(d, "action=ioprio domain=web1", "result=read-only")
 
 
 def expect_audit(d, *needles):
@@ -732,6 +779,7 @@ TESTS = [
     test_expand,
     test_action_weight_and_undo,
     test_throttle_menu_and_undo,
+    test_ioprio_key_and_undo,
     test_vif_selection_and_flows,
     test_pause_confirm,
     test_read_only,

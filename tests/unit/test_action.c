@@ -4,7 +4,9 @@
  * undo, read-only, and a backend that does not do what it was asked. Vif
  * throttles: both ways, one way, one vif, expiry, the sticky registry and
  * its state file, the saved qdisc state handed back on undo in another
- * process, expiry at start, re-applying to a re-created vif.
+ * process, expiry at start, re-applying to a re-created vif. IO priority of
+ * the disk backends: every vbd or one, undo, refusals, a backend failing
+ * half-way.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +24,7 @@
 
 #define NDOM 3
 #define NVIF 2
+#define NVBD 2
 
 struct fake {
 	struct sample_domain doms[NDOM];
@@ -31,6 +34,7 @@ struct fake {
 	uint64_t clamp_rate;    /* misbehave: store at most this rate; 0 = exact */
 	char lifted_with[HV_SHAPE_SAVED_MAX];   /* saved state given with the last lift */
 	int shape_calls;
+	int fail_vbd;           /* set_vbd_ioprio fails on this vbd; -1 = none */
 };
 
 static struct fake *
@@ -59,12 +63,31 @@ fake_read(struct hv *hv, uint32_t domid, struct sample_domain *out, struct err *
 	out->vcpus = NULL;
 	out->vifs = NULL;
 	out->vbds = NULL;
-	if (!sample_domain_alloc(out, d->n_vcpus, d->n_vifs, 0))
+	if (!sample_domain_alloc(out, d->n_vcpus, d->n_vifs, d->n_vbds))
 		return err_set(e, "oom");
 	memcpy(out->vcpus, d->vcpus, d->n_vcpus * sizeof *d->vcpus);
 	if (d->n_vifs > 0)
 		memcpy(out->vifs, d->vifs, d->n_vifs * sizeof *d->vifs);
+	if (d->n_vbds > 0)
+		memcpy(out->vbds, d->vbds, d->n_vbds * sizeof *d->vbds);
 	return 0;
+}
+
+/* As the kernel: class none reads back with the level nice 0 gives (4), idle with 0. */
+static int
+fake_ioprio(struct hv *hv, uint32_t domid, unsigned devid, int ioclass, int level, struct err *e)
+{
+	struct sample_domain *d = fake_find(hv, domid);
+
+	if ((int)devid == fake_of(hv)->fail_vbd)
+		return err_set(e, "the kernel said no");
+	for (size_t i = 0; d != NULL && i < d->n_vbds; i++)
+		if (d->vbds[i].devid == devid) {
+			d->vbds[i].ioprio_class = ioclass;
+			d->vbds[i].ioprio_level = ioclass == 0 ? 4 : level;
+			return 0;
+		}
+	return err_set(e, "no vbd %u", devid);
 }
 
 static struct sample_vif *
@@ -179,13 +202,14 @@ fake_close(struct hv *hv)
 static const struct hv_ops fake_ops = {
 	.name = "fake", .sample = fake_sample, .read_domain = fake_read, .set_weight = fake_weight,
 	.set_cap = fake_cap, .pin_vcpu = fake_pin, .set_paused = fake_pause, .close = fake_close,
-	.set_vif_shape = fake_shape, .vif_ifname = fake_ifname,
+	.set_vif_shape = fake_shape, .vif_ifname = fake_ifname, .set_vbd_ioprio = fake_ioprio,
 };
 
 struct fixture {
 	struct fake fake;
 	struct sample_vcpu vcpus[NDOM][2];
 	struct sample_vif vifs[NDOM][NVIF];
+	struct sample_vbd vbds[NVBD];
 	struct hv hv;
 	struct sample cur;
 	struct action_ctx *ctx;
@@ -240,9 +264,18 @@ setup(void **state)
 				d->vifs[v].ifindex = 10 + v;
 				snprintf(d->vifs[v].ifname, sizeof d->vifs[v].ifname, "vif1.%d", v);
 			}
+			d->vbds = f->vbds;          /* and two vbds at the kernel's default ioprio */
+			d->n_vbds = NVBD;
+			for (int v = 0; v < NVBD; v++) {
+				d->vbds[v].devid = 51712 + 16 * (unsigned)v;
+				snprintf(d->vbds[v].name, sizeof d->vbds[v].name, "xvd%c", 'a' + v);
+				d->vbds[v].ioprio_class = 0;
+				d->vbds[v].ioprio_level = 4;
+			}
 		}
 	}
 	f->fake.fail_devid = -1;
+	f->fake.fail_vbd = -1;
 	f->hv = (struct hv){ .ops = &fake_ops, .priv = &f->fake };
 	f->hv.host.nr_pcpus = 4;
 	snprintf(f->hv.host.hostname, sizeof f->hv.host.hostname, "testhost");
@@ -719,6 +752,77 @@ test_throttle_current_value(void **state)
 	assert_string_equal(buf, "vif0 none; vif1 in none, out 500kbit");
 }
 
+static void
+test_ioprio_every_vbd_one_vbd_and_undo(void **state)
+{
+	struct fixture *f = *state;
+	struct action_result res;
+	char buf[128];
+	struct err e;
+
+	assert_int_equal(action_current(f->ctx, ACTION_IOPRIO, 1, buf, sizeof buf, &e), 0);
+	assert_string_equal(buf, "none");
+	assert_int_equal(run(f, "ioprio web1 idle", &res), 0);
+	assert_string_equal(res.msg, "ioprio web1: none -> idle");
+	assert_int_equal(f->vbds[0].ioprio_class, 3);
+	assert_int_equal(f->vbds[1].ioprio_class, 3);
+	assert_non_null(strstr(slurp(f->log), "action=ioprio domain=web1 domid=1 old=none new=idle "
+	                       "result=ok"));
+	/* one vbd, by name or by device number; the others keep theirs */
+	assert_int_equal(run(f, "ioprio web1:xvdb be/7", &res), 0);
+	assert_string_equal(res.msg, "ioprio web1 xvdb: idle -> be/7");
+	assert_int_equal(f->vbds[0].ioprio_class, 3);
+	assert_int_equal(action_current(f->ctx, ACTION_IOPRIO, 1, buf, sizeof buf, &e), 0);
+	assert_string_equal(buf, "xvda idle, xvdb be/7");
+	assert_int_equal(run(f, "ioprio 1:51712 realtime/0", &res), 0);
+	assert_string_equal(res.msg, "ioprio web1 xvda: idle -> rt/0");
+	assert_int_equal(run(f, "ioprio web1 best-effort", &res), 0);   /* level 4 by default */
+	assert_string_equal(res.msg, "ioprio web1: xvda rt/0, xvdb be/7 -> be/4");
+	/* undo puts back each vbd's own value, down to the start */
+	assert_int_equal(action_undo(f->ctx, &f->cur, &res), 0);
+	assert_string_equal(res.msg, "undo ioprio web1: be/4 -> xvda rt/0, xvdb be/7");
+	assert_int_equal(action_undo(f->ctx, &f->cur, &res), 0);
+	assert_int_equal(action_undo(f->ctx, &f->cur, &res), 0);
+	assert_int_equal(action_undo(f->ctx, &f->cur, &res), 0);
+	assert_string_equal(res.msg, "undo ioprio web1: idle -> none");
+	for (int v = 0; v < NVBD; v++) {
+		assert_int_equal(f->vbds[v].ioprio_class, 0);
+		assert_int_equal(f->vbds[v].ioprio_level, 4);
+	}
+	/* two qdisks share one qemu: setting one says the other changes too */
+	for (int v = 0; v < NVBD; v++)
+		snprintf(f->vbds[v].backend, sizeof f->vbds[v].backend, "qdisk");
+	sample_free(&f->cur);
+	sample_init(&f->cur);
+	assert_int_equal(hv_sample(&f->hv, &f->cur, 0, &e), 0);
+	assert_int_equal(run(f, "ioprio web1:xvda idle", &res), 0);
+	assert_string_equal(res.msg, "ioprio web1 xvda: none -> idle (one qemu serves all of web1's "
+	                    "qdisks: xvdb changed too)");
+}
+
+static void
+test_ioprio_refusals_change_nothing(void **state)
+{
+	struct fixture *f = *state;
+
+	refused(f, "ioprio web1", "missing value");
+	refused(f, "ioprio web1 idle/3", "no level");
+	refused(f, "ioprio web1 be/8", "0 (highest) to 7");
+	refused(f, "ioprio web1 be/", "0 (highest) to 7");
+	refused(f, "ioprio web1 urgent", "none, idle, be");
+	refused(f, "ioprio web1 \x1b[2J", "not '?[2J'");
+	refused(f, "ioprio web1:xvdz idle", "web1 has no vbd xvdz (its vbds: xvda 51712, xvdb 51728)");
+	refused(f, "ioprio web1:51713 idle", "has no vbd 51713");
+	refused(f, "ioprio Domain-0 idle", "has no vbds");
+	f->fake.fail_vbd = 51728;       /* xvda is set, xvdb fails: xvda is put back */
+	refused(f, "ioprio web1 idle", "xvdb: the kernel said no");
+	assert_non_null(strstr(slurp(f->log), "action=ioprio domain=web1 domid=1 old=none new=idle "
+	                       "result=refused"));
+	for (int v = 0; v < NVBD; v++)
+		assert_int_equal(f->vbds[v].ioprio_class, 0);
+	assert_int_equal(action_undo_depth(f->ctx), 0);
+}
+
 #define FIX_TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -742,6 +846,8 @@ main(void)
 		FIX_TEST(test_expired_at_start_lifted_first),
 		FIX_TEST(test_reapply_to_recreated_vif_not_to_drift),
 		FIX_TEST(test_throttle_current_value),
+		FIX_TEST(test_ioprio_every_vbd_one_vbd_and_undo),
+		FIX_TEST(test_ioprio_refusals_change_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

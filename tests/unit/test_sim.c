@@ -461,8 +461,8 @@ test_ioprio_bfq(void **state)
 	assert_true(iow(r, "light") < 0.05);      /* a light domain barely waits */
 	assert_true(v->oo_req > find(&r->a, "a")->vbds[0].oo_req);
 
-	assert_int_equal(sim_set_ioprio(r->hv, 1, 2, 0, &e), 0);
-	assert_int_equal(sim_set_ioprio(r->hv, 2, 2, 7, &e), 0);
+	assert_int_equal(hv_set_vbd_ioprio(r->hv, 1, 51712, 2, 0, &e), 0);
+	assert_int_equal(hv_set_vbd_ioprio(r->hv, 2, 51712, 2, 7, &e), 0);
 	run(r, 10);
 	assert_int_equal(find(&r->b, "a")->vbds[0].ioprio_class, 2);
 	assert_int_equal(find(&r->b, "a")->vbds[0].ioprio_level, 0);
@@ -472,24 +472,24 @@ test_ioprio_bfq(void **state)
 	assert_near(iops(r, "light"), 10, 0.01);
 
 	/* idle class only gets what the others leave */
-	assert_int_equal(sim_set_ioprio(r->hv, 1, 3, 0, &e), 0);
+	assert_int_equal(hv_set_vbd_ioprio(r->hv, 1, 51712, 3, 0, &e), 0);
 	run(r, 10);
 	assert_near(iops(r, "b"), 600, 0.01);
 	assert_near(iops(r, "a"), 390, 0.01);
 
 	/* all at level 0 vs 7: shares 8:1 when both want everything */
-	assert_int_equal(sim_set_ioprio(r->hv, 1, 2, 0, &e), 0);
-	assert_int_equal(sim_set_ioprio(r->hv, 2, 2, 7, &e), 0);
+	assert_int_equal(hv_set_vbd_ioprio(r->hv, 1, 51712, 2, 0, &e), 0);
+	assert_int_equal(hv_set_vbd_ioprio(r->hv, 2, 51712, 2, 7, &e), 0);
 	run_open(state, io_scn("bfq", 1000), 1);
-	assert_int_equal(sim_set_ioprio(r->hv, 1, 2, 0, &e), 0);
-	assert_int_equal(sim_set_ioprio(r->hv, 2, 2, 7, &e), 0);
+	assert_int_equal(hv_set_vbd_ioprio(r->hv, 1, 51712, 2, 0, &e), 0);
+	assert_int_equal(hv_set_vbd_ioprio(r->hv, 2, 51712, 2, 7, &e), 0);
 	run(r, 10);
 	assert_near(iops(r, "a"), 990.0 * 8 / 9, 0.01);
 	assert_near(iops(r, "b"), 990.0 / 9, 0.01);
 
-	assert_int_equal(sim_set_ioprio(r->hv, 1, 4, 0, &e), -1);
+	assert_int_equal(hv_set_vbd_ioprio(r->hv, 1, 51712, 4, 0, &e), -1);
 	assert_non_null(strstr(e.msg, "class must be"));
-	assert_int_equal(sim_set_ioprio(r->hv, 1, 2, 8, &e), -1);
+	assert_int_equal(hv_set_vbd_ioprio(r->hv, 1, 51712, 2, 8, &e), -1);
 	assert_non_null(strstr(e.msg, "level must be 0"));
 }
 
@@ -499,18 +499,18 @@ test_ioprio_none_and_deadline(void **state)
 	struct run *r = run_open(state, io_scn("none", 1000), 1);
 	struct err e;
 
-	assert_int_equal(sim_set_ioprio(r->hv, 1, 1, 0, &e), 0);  /* even realtime does nothing */
-	assert_int_equal(sim_set_ioprio(r->hv, 2, 3, 0, &e), 0);
+	assert_int_equal(hv_set_vbd_ioprio(r->hv, 1, 51712, 1, 0, &e), 0);  /* even realtime does nothing */
+	assert_int_equal(hv_set_vbd_ioprio(r->hv, 2, 51712, 3, 0, &e), 0);
 	run(r, 10);
 	assert_string_equal(find(&r->b, "a")->vbds[0].scheduler, "none");
 	assert_near(iops(r, "a"), iops(r, "b"), 0.01);
 	assert_true(iow(r, "light") > 0.4);       /* first come first served: all wait */
 
 	run_open(state, io_scn("mq-deadline", 1000), 1);
-	assert_int_equal(sim_set_ioprio(r->hv, 2, 2, 0, &e), 0);  /* best-effort levels do nothing */
+	assert_int_equal(hv_set_vbd_ioprio(r->hv, 2, 51712, 2, 0, &e), 0);  /* best-effort levels do nothing */
 	run(r, 10);
 	assert_near(iops(r, "a"), iops(r, "b"), 0.01);
-	assert_int_equal(sim_set_ioprio(r->hv, 2, 1, 4, &e), 0);  /* realtime goes first */
+	assert_int_equal(hv_set_vbd_ioprio(r->hv, 2, 51712, 1, 4, &e), 0);  /* realtime goes first */
 	run(r, 10);
 	assert_near(iops(r, "b"), 1000, 0.01);
 	assert_true(iops(r, "a") < 1);
@@ -610,7 +610,7 @@ test_events_create_destroy(void **state)
 	assert_int_equal(hv_set_weight(hv, xid, 300, &e), -1);
 	assert_int_equal(hv_set_paused(hv, xid, true, &e), -1);
 	assert_int_equal(sim_set_vif_shape(hv, xid, 0, true, 1, 0, &e), -1);
-	assert_int_equal(sim_set_ioprio(hv, xid, 2, 0, &e), -1);
+	assert_int_equal(hv_set_vbd_ioprio(hv, xid, 51712, 2, 0, &e), -1);
 	assert_int_equal(s.host.free_mem_kb, 3ULL << 20);
 	take(hv, &t, 2 * SEC);                  /* t = 8: y exists, with a new id */
 	assert_int_equal(t.n_domains, 2);
@@ -668,7 +668,8 @@ test_sim_calls_need_sim(void **state)
 	assert_false(sim_is(&other));
 	assert_int_equal(sim_set_vif_shape(&other, 1, 0, true, 1000, 0, &e), -1);
 	assert_non_null(strstr(e.msg, "demo host only"));
-	assert_int_equal(sim_set_ioprio(&other, 1, 2, 0, &e), -1);
+	assert_int_equal(hv_set_vbd_ioprio(&other, 1, 51712, 2, 0, &e), -1);   /* no such op */
+	assert_non_null(strstr(e.msg, "IO priority"));
 	assert_int_equal(sim_now_ns(&other), 0);
 }
 

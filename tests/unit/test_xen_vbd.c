@@ -34,6 +34,7 @@
 #include <xenstore.h>
 
 #include "backend/str.h"
+#include "backend/xen_map.h"
 #include "backend/xen_vbd.h"
 
 /* ---- a fake xenstore: a NULL-terminated list of path, value pairs ---- */
@@ -478,9 +479,26 @@ own_ioprios(char *buf, size_t len)
 	closedir(d);
 }
 
+/* This process's start time, as the cache keeps a backend's. */
+static uint64_t
+own_start(void)
+{
+	char line[1024];
+	struct xen_procstat st;
+	FILE *f = fopen("/proc/self/stat", "r");
+
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof line, f));
+	fclose(f);
+	assert_true(xen_map_parse_stat(line, &st));
+	return st.starttime;
+}
+
 /*
  * Setting the IO priority of a qdisk's backend sets every thread of its
- * process: tried on this test's own process, with a second thread.
+ * process: tried on this test's own process, with a second thread. A
+ * process that is not the one the cache found (another start time: the pid
+ * was reused) and a "ring thread" that is not blkback's are not touched.
  */
 static void
 test_set_ioprio(void **state)
@@ -491,6 +509,7 @@ test_set_ioprio(void **state)
 	int stop = 0;
 	char got[256];
 	struct err err;
+	int ioclass, level;
 
 	(void)state;
 	xen_vbdcache_init(&c, NULL, "/proc");
@@ -499,10 +518,19 @@ test_set_ioprio(void **state)
 	e.domid = 5;
 	str_copy(e.devkey, "xvdb", sizeof e.devkey);
 	e.pid = getpid();
+	e.pid_start = own_start() + 1;                   /* another process under our pid */
+	assert_int_equal(xen_vbd_set_ioprio(&c, &e, 2, 6, &err), -1);
+	assert_non_null(strstr(err.msg, "is gone"));
+	xen_vbd_read_ioprio(&c, &e, &ioclass, &level);
+	assert_int_equal(ioclass, -1);
+	e.pid_start = own_start();
 	assert_int_equal(pthread_create(&th, NULL, idle_thread, &stop), 0);
 	assert_int_equal(xen_vbd_set_ioprio(&c, &e, 2, 6, &err), 0);
 	own_ioprios(got, sizeof got);
 	assert_string_equal(got, "2/6 2/6 ");
+	xen_vbd_read_ioprio(&c, &e, &ioclass, &level);   /* the read-back, now */
+	assert_int_equal(ioclass, 2);
+	assert_int_equal(level, 6);
 	assert_int_equal(xen_vbd_set_ioprio(&c, &e, 0, 0, &err), 0);   /* back to none */
 	own_ioprios(got, sizeof got);
 	/* what ioprio_get says for "none" depends on the kernel (0/0, or 2/4 on some) */
@@ -524,6 +552,12 @@ test_set_ioprio(void **state)
 	e.kind = XEN_VBD_BLKBACK;                        /* no ring thread found */
 	assert_int_equal(xen_vbd_set_ioprio(&c, &e, 2, 4, &err), -1);
 	assert_non_null(strstr(err.msg, "(blkback)"));
+	e.n_tasks = 1;                                   /* a cached tid that is not "5.xvdb-0" now */
+	e.tasks[0].tid = getpid();
+	assert_int_equal(xen_vbd_set_ioprio(&c, &e, 3, 0, &err), -1);
+	assert_non_null(strstr(err.msg, "(blkback)"));
+	own_ioprios(got, sizeof got);
+	assert_null(strstr(got, "3/"));
 	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
 	pthread_join(th, NULL);
 }
