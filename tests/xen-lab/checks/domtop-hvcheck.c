@@ -11,8 +11,6 @@
  *   domtop-hvcheck pause DOMID 0|1      hv_set_paused
  *   domtop-hvcheck qmp DOMID            query-blockstats of the domain's qemu (xen_qmp.h):
  *                                       the raw reply, then one "disk" line per device
- *   domtop-hvcheck ioprio DOMID DEVID CLASS LEVEL
- *                                       xen_vbd_set_ioprio: every task of the vbd's backend
  *
  * Prints "ok" or "error: MESSAGE" (exit 1) for the setters. Built by hand
  * (see checks/domtop-backend.sh) against build/libdomtop.a.
@@ -24,9 +22,7 @@
 #include "backend/hv.h"
 #include "backend/sample.h"
 #include "backend/xen_qmp.h"
-#include "backend/xen_vbd.h"
 
-#include <xenstore.h>
 
 static void
 print_domain(const struct sample_domain *d)
@@ -91,33 +87,6 @@ qmp(uint32_t domid, struct err *e)
 	return 0;
 }
 
-/* The vbd cache's own setter, on a cache of this one vbd (what an ioprio action would call). */
-static int
-ioprio(uint32_t domid, unsigned devid, int ioclass, int level, struct err *e)
-{
-	struct xen_vbd_key key = { .domid = domid, .devid = devid, .xenstat_type = XEN_VBD_TYPE_NONE };
-	struct xs_handle *xs = xs_open(XS_OPEN_READONLY);
-	const struct xen_vbd_entry *ent;
-	struct xen_vbdcache c;
-	int rc;
-
-	if (xs == NULL)
-		return report(err_set(e, "cannot open xenstore"), e);
-	xen_vbdcache_init(&c, xs, "/proc");
-	rc = xen_vbdcache_sync(&c, &key, 1, 1);
-	ent = xen_vbdcache_find(&c, domid, devid);
-	if (rc == 0 && ent != NULL) {
-		printf("vbd %u of domain %u: %s, pid %d, %zu tasks\n", devid, (unsigned)domid,
-		       xen_vbd_kind_name(ent->kind), (int)ent->pid, ent->n_tasks);
-		rc = xen_vbd_set_ioprio(&c, ent, ioclass, level, e);
-	} else {
-		rc = err_set(e, "no vbd %u of domain %u", devid, (unsigned)domid);
-	}
-	xen_vbdcache_free(&c);
-	xs_close(xs);
-	return report(rc, e);
-}
-
 static int
 run(struct hv *hv, int argc, char **argv, struct err *e)
 {
@@ -163,10 +132,8 @@ run(struct hv *hv, int argc, char **argv, struct err *e)
 		return report(hv_set_paused(hv, domid, atoi(argv[3]) != 0, e), e);
 	if (strcmp(argv[1], "qmp") == 0 && argc == 3)
 		return qmp(domid, e);
-	if (strcmp(argv[1], "ioprio") == 0 && argc == 6)
-		return ioprio(domid, (unsigned)strtoul(argv[3], NULL, 10), atoi(argv[4]), atoi(argv[5]), e);
 	fprintf(stderr, "usage: domtop-hvcheck sample | read D | weight D N | cap D N | "
-	        "pin D VCPU CPU | pause D 0|1 | qmp D | ioprio D DEVID CLASS LEVEL\n");
+	        "pin D VCPU CPU | pause D 0|1 | qmp D\n");
 	return 2;
 }
 
