@@ -59,7 +59,7 @@ xen_log_raise(struct xen_log *l, const char *source, const char *msg)
 static void
 xen_log_line(struct xen_log *l, const char *level, const char *context, const char *msg)
 {
-	char stamp[32];
+	char stamp[32], clean[ERR_MSG_MAX * 2];
 	struct tm tm;
 	time_t now;
 
@@ -69,8 +69,10 @@ xen_log_line(struct xen_log *l, const char *level, const char *context, const ch
 	if (localtime_r(&now, &tm) == NULL ||
 	    strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm) == 0)
 		stamp[0] = '\0';
+	/* one line each, whatever a library or a guest-reachable peer put in the text */
+	str_sanitize(clean, sizeof clean, msg);
 	fprintf(l->f, "%s domtop[%ld] %s%s%s: %s\n", stamp, (long)getpid(),
-	        context ? context : "", context ? " " : "", level, msg);
+	        context ? context : "", context ? " " : "", level, clean);
 	fflush(l->f);
 }
 

@@ -254,16 +254,21 @@ xen_qmp_parse_blockstats(const char *reply, struct xen_qmp_disk *out, size_t max
 {
 	json_error_t jerr;
 	json_t *root = json_loads(reply, JSON_REJECT_DUPLICATES, &jerr), *ret, *dev;
+	char clean[ERR_MSG_MAX];
 	size_t i;
 
 	*n = 0;
-	if (root == NULL)
-		return err_set(e, "qemu's query-blockstats reply is not JSON: %s", jerr.text);
+	/* what qemu says goes to the log and the message line: sanitised, as any outside text */
+	if (root == NULL) {
+		str_sanitize(clean, sizeof clean, jerr.text);
+		return err_set(e, "qemu's query-blockstats reply is not JSON: %s", clean);
+	}
 	ret = json_object_get(root, "return");
 	if (!json_is_array(ret)) {
 		json_t *desc = json_object_get(json_object_get(root, "error"), "desc");
-		err_set(e, "query-blockstats failed: %s",
-		        json_is_string(desc) ? json_string_value(desc) : "no \"return\" list in the reply");
+		str_sanitize(clean, sizeof clean, json_is_string(desc) ? json_string_value(desc) :
+		             "no \"return\" list in the reply");
+		err_set(e, "query-blockstats failed: %s", clean);
 		json_decref(root);
 		return -1;
 	}

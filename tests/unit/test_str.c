@@ -1,4 +1,7 @@
-/* test_str.c: the sanitiser and the small string helpers (backend/str.h). */
+/*
+ * test_str.c: the sanitiser and the small string helpers (backend/str.h),
+ * and error messages cut to fit (backend/err.h).
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "backend/err.h"
 #include "backend/str.h"
 
 static void
@@ -161,6 +165,35 @@ test_to_uint(void **state)
 	assert_false(str_to_uint(NULL, 0, 10, &v));
 }
 
+/* A message cut to fit never ends inside a UTF-8 character: it stays clean text. */
+static void
+test_err_cut_keeps_utf8_whole(void **state)
+{
+	static const char *const chars[] = { "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x92\xa5", "a" };
+	char text[2 * ERR_MSG_MAX], clean[ERR_MSG_MAX];
+	struct err e;
+
+	(void)state;
+	for (size_t c = 0; c < sizeof chars / sizeof chars[0]; c++) {
+		size_t w = strlen(chars[c]);
+
+		for (size_t pad = 0; pad < 4; pad++) {      /* every place the cut can fall */
+			memset(text, 'x', pad);
+			text[pad] = '\0';
+			while (strlen(text) + w < sizeof text)
+				strcat(text, chars[c]);
+			err_set(&e, "%s", text);
+			assert_true(str_sanitize(clean, sizeof clean, e.msg));
+			assert_true(strlen(e.msg) > ERR_MSG_MAX - 5);
+			err_prefix(&e, "vbd %s", "xvda");
+			assert_true(str_sanitize(clean, sizeof clean, e.msg));
+			assert_memory_equal(e.msg, "vbd xvda: ", 10);
+		}
+	}
+	err_set(&e, "short \xc3\xa9");                /* not cut: left alone */
+	assert_string_equal(e.msg, "short \xc3\xa9");
+}
+
 int
 main(void)
 {
@@ -175,6 +208,7 @@ main(void)
 		cmocka_unit_test(test_copy),
 		cmocka_unit_test(test_trim),
 		cmocka_unit_test(test_to_uint),
+		cmocka_unit_test(test_err_cut_keeps_utf8_whole),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

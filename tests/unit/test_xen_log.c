@@ -100,6 +100,25 @@ test_logger_notices(void **state)
 	assert_string_equal(buf, "domtop: netlink failed 7");
 }
 
+/* A message that carries outside text (qemu's, a library's) is one clean line in the log. */
+static void
+test_log_lines_sanitised(void **state)
+{
+	struct fixture *f = *state;
+	char buf[1024];
+	int lines = 0;
+
+	xen_log_note(f->log, "qemu said: %s", "\x1b[2J\n2026-01-01 00:00:00 forged line");
+	xtl_log(f->lg, XTL_WARN, -1, "libxl", "bell\a and tab\t");
+	read_log(f, buf, sizeof buf);
+	assert_null(strchr(buf, '\x1b'));
+	assert_null(strchr(buf, '\a'));
+	assert_non_null(strstr(buf, "qemu said: ?[2J?2026-01-01 00:00:00 forged line\n"));
+	for (const char *p = buf; (p = strchr(p, '\n')) != NULL; p++)
+		lines++;
+	assert_int_equal(lines, 2);                    /* one line per message, no more */
+}
+
 /* What libxl says about a domain that vanished while it was read is dropped. */
 static void
 test_hold_release(void **state)
@@ -213,6 +232,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_logger_notices, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_log_lines_sanitised, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hold_release, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_why, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quiet_capture, setup, teardown),

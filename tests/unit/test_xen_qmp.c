@@ -128,6 +128,12 @@ test_parse_errors(void **state)
 	                 "\"desc\": \"The command query-blockstats has not been found\"}}", d, 1, &n, &e), -1);
 	assert_int_equal(n, 0);
 	assert_non_null(strstr(e.msg, "has not been found"));
+	/* qemu's words reach the log and the message line: never raw control characters */
+	assert_int_equal(xen_qmp_parse_blockstats("{\"error\": {\"desc\": \"\\u001b[2J\\nforged\"}}",
+	                                          d, 1, &n, &e), -1);
+	assert_string_equal(e.msg, "query-blockstats failed: ?[2J?forged");
+	assert_int_equal(xen_qmp_parse_blockstats("{\"return\": \x1b}", d, 1, &n, &e), -1);
+	assert_null(strchr(e.msg, '\x1b'));
 	assert_int_equal(xen_qmp_parse_blockstats("{\"return\": {}}", d, 1, &n, &e), -1);
 	assert_non_null(strstr(e.msg, "no \"return\" list"));
 	assert_int_equal(xen_qmp_parse_blockstats("{\"return\": [", d, 1, &n, &e), -1);
