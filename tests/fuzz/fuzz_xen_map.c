@@ -10,6 +10,17 @@
  * is a bracketed or lone word of the input; a vbd name of any device number
  * is short printable ASCII; ioprio decodes to a class 0..7 and a level the
  * kernel could hold.
+ *
+ * The input's bytes, NULs and all, are also a /proc/PID/cmdline for
+ * xen_map_cmdline_serves, in a heap copy of exactly its length (ASan sees a
+ * read past it). Its answer is checked against the domids the words name by
+ * the header's rules, worked out here (a word "-xen-domid" or "--xen-domid"
+ * then a word that is the domid in plain decimal, or "-xen-domid=N",
+ * "--xen-domid=N"): for the number in the first 4 bytes, 0, each domid named
+ * and its neighbours; also for a length cut short inside the same buffer
+ * (nothing past len counts). Then the input's words with "-xen-domid" "N"
+ * (or one of the other three forms) put among them, with or without a final
+ * NUL, serve N, and serve N+1 and N-1 only if the other words name them.
  */
 #include <ctype.h>
 
@@ -142,6 +153,192 @@ check_numbers(const uint8_t *data, size_t size)
 	}
 }
 
+/* ---- xen_map_cmdline_serves ---- */
+
+#define NAMED_MAX 8          /* named domids checked one by one */
+
+static const char *const domid_opts[] = { "-xen-domid", "--xen-domid" };
+
+/* Whether word w of n bytes is a domid as the toolstack writes it ("%u"). */
+static bool
+word_domid(const char *w, size_t n, uint32_t *domid)
+{
+	uint64_t v = 0;
+
+	if (n == 0 || n > 10 || (w[0] == '0' && n > 1))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (w[i] < '0' || w[i] > '9')
+			return false;
+		v = v * 10 + (uint64_t)(w[i] - '0');
+	}
+	if (v > UINT32_MAX)
+		return false;
+	*domid = (uint32_t)v;
+	return true;
+}
+
+/* Whether word w of n bytes is option o itself (0) or "o=" and a domid (1). */
+static int
+word_opt(const char *w, size_t n, const char *o, uint32_t *domid)
+{
+	size_t ol = strlen(o);
+
+	if (n == ol && memcmp(w, o, ol) == 0)
+		return 0;
+	if (n > ol && memcmp(w, o, ol) == 0 && w[ol] == '=' &&
+	    word_domid(w + ol + 1, n - ol - 1, domid))
+		return 1;
+	return -1;
+}
+
+/*
+ * The domids that the cmdline b[0..len) names: the first max of them into
+ * found (may be NULL), and whether want is one. Words are NUL-separated; a
+ * final NUL ends the last word, it starts no new one.
+ */
+static size_t
+cmdline_names(const char *b, size_t len, uint32_t want, bool *has_want, uint32_t *found,
+              size_t max)
+{
+	size_t pos = 0, count = 0;
+	bool opt_before = false;
+
+	*has_want = false;
+	while (pos < len) {
+		const char *w = b + pos, *nul = memchr(w, '\0', len - pos);
+		bool is_opt = false, named = false;
+		uint32_t d = 0;
+		size_t wl;
+
+		wl = nul != NULL ? (size_t)(nul - w) : len - pos;
+		pos += wl + 1;
+		if (opt_before && word_domid(w, wl, &d))
+			named = true;
+		/* a word is a value or an option, not both: only options start with '-' */
+		for (size_t i = 0; i < sizeof domid_opts / sizeof domid_opts[0]; i++) {
+			int r = word_opt(w, wl, domid_opts[i], &d);
+			is_opt |= r == 0;
+			named |= r == 1;
+		}
+		if (named) {
+			*has_want |= d == want;
+			if (found != NULL && count < max)
+				found[count] = d;
+			count++;
+		}
+		opt_before = is_opt;
+	}
+	return count;
+}
+
+/* xen_map_cmdline_serves on b[0..len) for domid, against cmdline_names. */
+static void
+check_serves(const char *b, size_t len, uint32_t domid, const char *what)
+{
+	bool want;
+	bool got;
+
+	cmdline_names(b, len, domid, &want, NULL, 0);
+	got = xen_map_cmdline_serves(b, len, domid);
+	FUZZ_CHECK(got == want, "%s of %zu bytes: serves %u says %d, its words say %d", what, len,
+	           (unsigned)domid, got, want);
+}
+
+/* The check of every domid the cmdline names, of its neighbours and of extra. */
+static void
+check_named(const char *b, size_t len, uint32_t extra, const char *what)
+{
+	uint32_t found[NAMED_MAX];
+	bool unused;
+	size_t n = cmdline_names(b, len, 0, &unused, found, NAMED_MAX);
+
+	check_serves(b, len, extra, what);
+	check_serves(b, len, 0, what);
+	for (size_t i = 0; i < n && i < NAMED_MAX; i++) {
+		FUZZ_CHECK(xen_map_cmdline_serves(b, len, found[i]), "%s of %zu bytes names %u, not served",
+		           what, len, (unsigned)found[i]);
+		check_serves(b, len, found[i] + 1, what);
+		check_serves(b, len, found[i] - 1, what);
+	}
+}
+
+/* The input's words with the option naming domid put in at word pos, in form form. */
+static char *
+cmdline_with(const uint8_t *data, size_t size, uint32_t domid, size_t pos, unsigned form,
+             size_t *len)
+{
+	char opt[40], *out = malloc(size + sizeof opt + 2), *copy;
+	size_t at = 0, in = 0, word = 0, optlen;
+
+	if (out == NULL)
+		abort();
+	if (form & 2)
+		optlen = (size_t)snprintf(opt, sizeof opt, "%s=%u", domid_opts[form & 1], (unsigned)domid);
+	else
+		optlen = (size_t)snprintf(opt, sizeof opt, "%s%c%u", domid_opts[form & 1], '\0',
+		                          (unsigned)domid);
+	for (;;) {
+		const uint8_t *nul;
+		size_t wl;
+		if (word == pos) {
+			memcpy(out + at, opt, optlen);
+			at += optlen;
+			out[at++] = '\0';
+		}
+		if (in >= size)
+			break;
+		nul = memchr(data + in, '\0', size - in);
+		wl = nul != NULL ? (size_t)(nul - (data + in)) : size - in;
+		memcpy(out + at, data + in, wl);
+		at += wl;
+		out[at++] = '\0';
+		in += wl + 1;
+		word++;
+	}
+	if (word < pos) {          /* pos past the last word: the option goes last */
+		memcpy(out + at, opt, optlen);
+		at += optlen;
+		out[at++] = '\0';
+	}
+	if (form & 4)
+		at--;               /* no final NUL */
+	/* an exact-size copy, so that a read past the end is ASan's */
+	copy = malloc(at);
+	if (copy == NULL)
+		abort();
+	memcpy(copy, out, at);
+	free(out);
+	*len = at;
+	return copy;
+}
+
+static void
+check_cmdline(const uint8_t *data, size_t size)
+{
+	uint32_t probe = 0;
+	unsigned form = size > 0 ? data[size - 1] : 0;
+	char *buf = malloc(size ? size : 1), *built;
+	size_t cut, blen;
+
+	if (buf == NULL)
+		abort();
+	memcpy(buf, data, size);
+	memcpy(&probe, data, size < sizeof probe ? size : sizeof probe);
+	check_named(buf, size, probe, "cmdline");
+	cut = size ? probe % (size + 1) : 0;
+	check_named(buf, cut, probe, "cut cmdline");
+	free(buf);
+
+	built = cmdline_with(data, size, probe, form >> 3 & 7, form & 7, &blen);
+	FUZZ_CHECK(xen_map_cmdline_serves(built, blen, probe),
+	           "option form %u naming %u at word %u not served", form & 7, (unsigned)probe,
+	           form >> 3 & 7);
+	check_serves(built, blen, probe + 1, "built cmdline");
+	check_serves(built, blen, probe - 1, "built cmdline");
+	free(built);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -155,6 +352,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_pointers(s);
 	(void)xen_map_blkback_match(s, size, s);
 	check_numbers(data, size);
+	check_cmdline(data, size);
 	free(s);
 	return 0;
 }
