@@ -284,7 +284,7 @@ xen_map_next_arg(const char **p, const char *end, size_t *alen)
 	if (a >= end)
 		return NULL;
 	*alen = strnlen(a, (size_t)(end - a));
-	*p = a + *alen + 1;
+	*p = a + *alen < end ? a + *alen + 1 : end;    /* past its NUL, or at the end */
 	return a;
 }
 
