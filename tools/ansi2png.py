@@ -147,13 +147,18 @@ def render(grid, cols, rows, out):
     ch = int(SIZE * 1.25)
     img = Image.new("RGB", (cols * cw + 16, rows * ch + 16), DEFAULT_BG)
     draw = ImageDraw.Draw(img)
+    # backgrounds first: a glyph that reaches below its cell (an underscore) is not
+    # painted over by the next row's background
     for y, row in enumerate(grid):
         for x, (c, fg, bg, is_bold, underline) in enumerate(row):
             px, py = 8 + x * cw, 8 + y * ch
             if bg != DEFAULT_BG:
                 draw.rectangle([px, py, px + cw - 1, py + ch - 1], fill=bg)
+    for y, row in enumerate(grid):
+        for x, (c, fg, bg, is_bold, underline) in enumerate(row):
+            px, py = 8 + x * cw, 8 + y * ch
             if c and c != " ":
-                draw.text((px, py + 1), c, font=bold if is_bold else font, fill=fg)
+                draw.text((px, py), c, font=bold if is_bold else font, fill=fg)
             if underline:
                 draw.line([px, py + ch - 2, px + cw - 1, py + ch - 2], fill=fg)
     img.save(out)
