@@ -309,6 +309,13 @@ key_action(struct ui *u, int key)
 		run_action(u, kind, d->raw->domid, "");
 		return;
 	}
+	if (kind == ACTION_IOPRIO && d->raw->n_vbds == 0) {
+		char name[SAMPLE_NAME_MAX * 2];
+
+		str_sanitize(name, sizeof name, d->raw->name);
+		ui_message(u, true, "%s has no vbds: no disk backend to set", name);
+		return;
+	}
 	ask_value(u, kind, d);
 }
 

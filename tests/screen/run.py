@@ -399,6 +399,12 @@ def test_ioprio_key_and_undo(t, d):
         raise Failure("be/9 not refused with its reason, or it changed something:\n" + s)
     t.keys("u")
     t.wait_text("undo ioprio web2: idle -> none")
+    select(t, "Domain-0")                # no vbds: nothing to ask
+    t.keys("i")
+    s = t.wait_text("Domain-0 has no vbds: no disk backend to set")
+    if "IO priority of" in s:
+        raise Failure("i asks for an IO priority of a domain without vbds:\n" + s)
+    select(t, "web2")
     t.wait("web2 back to none", lambda s: vbd_ioprio(s, "web2") == "none")
     t.wait("web2 served again", lambda s: number(row(table(s), "web2")["IOPS"]) >= busy / 2)
 
