@@ -473,46 +473,50 @@ action_vbd_list(const struct sample_domain *d, char *buf, size_t len)
 
 /*
  * DOMAIN:DEV when DOMAIN alone is not a domain's name: a vif's DEVID for a
- * throttle; a vbd's DEVID or name (xvdb) for ioprio. NULL when DOMAIN is no
- * domain either, or with *e set when the domain has no such vbd.
+ * throttle (checked against its vifs later); a vbd's DEVID or name (xvdb)
+ * for ioprio. *out stays NULL when DOMAIN names no domain either; -1 when
+ * the domain has no such vbd.
  */
-static const struct sample_domain *
-action_find_dev_target(const struct sample *cur, struct action *a, struct err *e)
+static int
+action_find_dev_target(const struct sample *cur, struct action *a,
+                       const struct sample_domain **out, struct err *e)
 {
-	char name[SAMPLE_NAME_MAX], clean[SAMPLE_NAME_MAX], list[256];
+	char name[SAMPLE_NAME_MAX], clean[SAMPLE_NAME_MAX], cdev[SAMPLE_NAME_MAX], list[256];
 	char *colon, *dev;
 	const struct sample_domain *d;
+	const struct sample_vbd *vbd = NULL;
 	unsigned long long devid;
+	bool numeric;
 
+	*out = NULL;
 	str_copy(name, a->target, sizeof name);
-	colon = strrchr(name, ':');
-	if (colon == NULL)
-		return NULL;
+	if ((colon = strrchr(name, ':')) == NULL)
+		return 0;
 	*colon = '\0';
 	dev = colon + 1;
 	if ((d = sample_find_name(cur, name)) == NULL)
-		return NULL;
-	if (str_to_uint(dev, 0, 65535, &devid)) {
-		a->devid = (int)devid;
-		if (a->kind == ACTION_IOPRIO && sample_find_vbd(d, (unsigned)devid) == NULL)
-			goto no_vbd;
-	} else {
-		for (size_t i = 0; a->kind == ACTION_IOPRIO && i < d->n_vbds && a->devid < 0; i++)
-			if (strcmp(d->vbds[i].name, dev) == 0)
-				a->devid = (int)d->vbds[i].devid;
-		if (a->devid < 0 && a->kind == ACTION_IOPRIO)
-			goto no_vbd;
-		if (a->devid < 0)
-			return NULL;
+		return 0;
+	numeric = str_to_uint(dev, 0, 65535, &devid);
+	if (a->kind != ACTION_IOPRIO) {
+		if (numeric) {
+			a->devid = (int)devid;
+			*out = d;
+		}
+		return 0;
 	}
-	if (a->kind == ACTION_IOPRIO)
-		str_sanitize(a->devname, sizeof a->devname, sample_find_vbd(d, (unsigned)a->devid)->name);
-	return d;
-no_vbd:
-	str_sanitize(clean, sizeof clean, name);
-	action_vbd_list(d, list, sizeof list);
-	err_set(e, "%s has no vbd %s (its vbds: %s)", clean, dev, list[0] ? list : "none");
-	return NULL;
+	for (size_t i = 0; i < d->n_vbds && vbd == NULL; i++)
+		if (numeric ? d->vbds[i].devid == devid : strcmp(d->vbds[i].name, dev) == 0)
+			vbd = &d->vbds[i];
+	if (vbd == NULL) {
+		str_sanitize(clean, sizeof clean, name);
+		str_sanitize(cdev, sizeof cdev, dev);
+		action_vbd_list(d, list, sizeof list);
+		return err_set(e, "%s has no vbd %s (its vbds: %s)", clean, cdev, list[0] ? list : "none");
+	}
+	a->devid = (int)vbd->devid;
+	str_sanitize(a->devname, sizeof a->devname, vbd->name);
+	*out = d;
+	return 0;
 }
 
 static int
@@ -522,10 +526,7 @@ action_resolve(const struct sample *cur, struct action *a, const struct sample_d
 	char clean[SAMPLE_NAME_MAX];
 	const struct sample_domain *d = sample_find_name(cur, a->target);
 
-	e->msg[0] = '\0';
-	if (d == NULL && action_is_per_device(a->kind))
-		d = action_find_dev_target(cur, a, e);
-	if (d == NULL && e->msg[0] != '\0')
+	if (d == NULL && action_is_per_device(a->kind) && action_find_dev_target(cur, a, &d, e) < 0)
 		return -1;
 	if (d == NULL) {
 		str_sanitize(clean, sizeof clean, a->target);

@@ -813,6 +813,7 @@ test_ioprio_refusals_change_nothing(void **state)
 	refused(f, "ioprio web1 \x1b[2J", "not '?[2J'");
 	refused(f, "ioprio web1:xvdz idle", "web1 has no vbd xvdz (its vbds: xvda 51712, xvdb 51728)");
 	refused(f, "ioprio web1:51713 idle", "has no vbd 51713");
+	refused(f, "ioprio web1:xvd\x1b[2J idle", "web1 has no vbd xvd?[2J (its vbds");
 	refused(f, "ioprio Domain-0 idle", "has no vbds");
 	f->fake.fail_vbd = 51728;       /* xvda is set, xvdb fails: xvda is put back */
 	refused(f, "ioprio web1 idle", "xvdb: the kernel said no");
